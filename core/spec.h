@@ -1,0 +1,33 @@
+/*
+ * spec.h — backend strings ("exec:...", "pty:/dev/pts/7", "tty:/dev/ttyUSB0,9600",
+ * "udev:ID_SERIAL_SHORT=A9XK3,115200", "unix:/run/vm.sock") parsed into parts.
+ * Not for opening anything: backend_*.c do that.
+ */
+#ifndef CONSOLEFS_SPEC_H
+#define CONSOLEFS_SPEC_H
+
+enum spec_kind { SPEC_EXEC, SPEC_PTY, SPEC_TTY, SPEC_UDEV, SPEC_UNIX };
+
+#define SPEC_DEFAULT_BAUD 115200
+
+struct spec {
+	enum spec_kind	 kind;
+	char		*text;		/* the whole string, as given */
+	char		*path;		/* pty, tty, unix */
+	char	       **argv;		/* exec */
+	char	       **match;		/* udev: "KEY=VALUE" strings, NULL-terminated */
+	unsigned int	 baud;		/* tty, udev */
+};
+
+/* Parse S. NULL with errno EINVAL and *CAUSE (malloc'd) when it is not a
+ * backend string. A bare "/dev/..." path means pty: under /dev/pts/, else
+ * tty: (the ln -s form). */
+struct spec *spec_parse(const char *s, char **cause);
+
+/* Free a parsed backend string (NULL is ok). */
+void spec_free(struct spec *sp);
+
+/* The scheme word of KIND ("exec", "pty", ...). */
+const char *spec_kind_name(enum spec_kind kind);
+
+#endif
