@@ -1,0 +1,5 @@
+#!/bin/bash
+# Run each cmocka unit test binary given; fail if any fails.
+rc=0
+for t in "$@"; do "$t" || rc=1; done
+exit $rc

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Run every behaviour test in tests/behave/ (or those named), one at a time,
+# each with a time limit; keep the output only of failures; print a summary
+# line "N passed, N failed, N skipped".
+cd "$(dirname "$0")/.." || exit 1
+pass=0 failed=0 skipped=0 failures=()
+tests=("$@")
+[ ${#tests[@]} -eq 0 ] && tests=(tests/behave/*.sh)
+for t in "${tests[@]}"; do
+	name=$(basename "$t" .sh)
+	out=$(mktemp)
+	start=$(date +%s%N)
+	timeout -k 5 ${TEST_TIMEOUT:-120} bash "$t" >"$out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000)); secs=$((ms / 1000)).$((ms % 1000 / 100))
+	case $rc in
+	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
+	77) skipped=$((skipped + 1)); echo "SKIP  $name: $(tail -n1 "$out")" ;;
+	*) failed=$((failed + 1)); failures+=("$name"); echo "FAIL  $name (rc=$rc, ${secs}s)"; sed 's/^/    /' "$out" ;;
+	esac
+	rm -f "$out"
+done
+echo "behaviour tests ($BUILD):"
+echo "$pass passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
