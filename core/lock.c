@@ -1,0 +1,448 @@
+/*
+ * lock.c — FHS/UUCP (HDB) lock files: LOCKDIR/LCK..NAME holding the owner's
+ * pid as "%10d\n", the exclusion minicom, picocom, lockdev and ser2net look
+ * at before opening a serial line. Not for the in-process registry (that
+ * stops one consolefs from opening a device twice) nor for flock() on the
+ * backend fd.
+ *
+ * Every lock file is opened with O_NOFOLLOW: a symbolic link planted at a
+ * lock path is never written through nor removed, and counts as held.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/lock.h"
+#include "core/log.h"
+
+/* How many times a stale lock may be removed and creation retried. */
+#define LOCK_TRIES 3
+
+/*
+ * The largest pid Linux can hand out (PID_MAX_LIMIT on 64-bit). Binary
+ * locks above it are garbage: without this bound any four bytes that are
+ * not ASCII ("abcd") would read as the pid of a dead process, and the lock
+ * would be removed as stale instead of counting as malformed.
+ */
+#define LOCK_PID_MAX (4 * 1024 * 1024)
+
+struct lock {
+	pid_t	 pid;
+	char	 path[];
+};
+
+/* Directories already reported as not writable, so that is said once. */
+struct lock_seen {
+	struct lock_seen	*next;
+	char			 dir[];
+};
+static struct lock_seen *lock_seen;
+
+/* Write the lock file name for DEVPATH ("/dev/pts/7" -> "LCK..pts_7"). */
+int
+lock_name(const char *devpath, char *buf, size_t len)
+{
+	const char *rest, *p;
+	size_t n, i;
+
+	if (strncmp(devpath, "/dev/", 5) != 0)
+		goto fail;
+	rest = devpath + 5;
+
+	/*
+	 * Every component must be a plain name: "." and ".." could name
+	 * something outside /dev, and empty ones ("//", a trailing "/") would
+	 * give the same device a second lock name the other tools never use.
+	 */
+	for (p = rest;; p++) {
+		n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			goto fail;
+		p += n;
+		if (*p == '\0')
+			break;
+	}
+	n = p - rest;
+	if (len < sizeof "LCK.." + n) {
+		errno = ERANGE;
+		return -1;
+	}
+	memcpy(buf, "LCK..", 5);
+	for (i = 0; i < n; i++)
+		buf[5 + i] = rest[i] == '/' ? '_' : rest[i];
+	buf[5 + n] = '\0';
+	return 0;
+fail:
+	errno = EINVAL;
+	return -1;
+}
+
+/* Parse lock file content: HDB ASCII, or a 4-byte binary pid. */
+int
+lock_parse(const char *data, size_t len, pid_t *pid)
+{
+	size_t i = 0, digits = 0;
+	int v = 0, overflow = 0;
+	int32_t b;
+
+	while (i < len && (data[i] == ' ' || data[i] == '\t'))
+		i++;
+	for (; i < len && data[i] >= '0' && data[i] <= '9'; i++, digits++) {
+		if (v > (INT_MAX - (data[i] - '0')) / 10)
+			overflow = 1;
+		else
+			v = v * 10 + (data[i] - '0');
+	}
+	while (i < len && (data[i] == ' ' || data[i] == '\t' ||
+	    data[i] == '\n' || data[i] == '\r'))
+		i++;
+	if (digits > 0 && i == len && !overflow && v > 0) {
+		*pid = v;
+		return 0;
+	}
+
+	/*
+	 * Old UUCP wrote the pid as a native int. On little-endian machines
+	 * four ASCII bytes read as a binary int are above LOCK_PID_MAX, so
+	 * the two forms cannot be confused.
+	 */
+	if (digits == 0 || i != len) {
+		if (len == sizeof b) {
+			memcpy(&b, data, sizeof b);
+			if (b > 0 && b <= LOCK_PID_MAX) {
+				*pid = b;
+				return 0;
+			}
+		}
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * Read the lock at PATH: 0 with *PID, which is 0 when the lock cannot be
+ * read or makes no sense (a symbolic link, not a regular file, malformed),
+ * and *ST (zeroed when not opened); -1 with ENOENT when there is no lock.
+ */
+static int
+lock_read(const char *path, pid_t *pid, struct stat *st)
+{
+	char buf[64];
+	size_t len = 0;
+	ssize_t n;
+	pid_t found;
+	int fd;
+
+	*pid = 0;
+	memset(st, 0, sizeof *st);
+
+	/*
+	 * O_NONBLOCK so that a FIFO planted here cannot hang the daemon,
+	 * O_NOCTTY so that a device node cannot become our terminal.
+	 */
+	fd = open(path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK|O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return -1;
+		log_debug("%s: %s: %s", __func__, path, strerror(errno));
+		return 0;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		log_debug("%s: %s: not a regular file", __func__, path);
+		goto out;
+	}
+	while (len < sizeof buf) {
+		n = read(fd, buf + len, sizeof buf - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			log_debug("%s: %s: %s", __func__, path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	if (len < sizeof buf && lock_parse(buf, len, &found) == 0)
+		*pid = found;
+out:
+	close(fd);
+	return 0;
+}
+
+/*
+ * Remove PATH if it is still the file described by ST. Narrows, without
+ * closing, the window in which another process replaces the lock between
+ * our reading it and our removing it.
+ */
+static int
+lock_unlink_same(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	if (lstat(path, &now) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		return 0;
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+/*
+ * Decide about the lock at PATH: 0 when there is none or it is stale (and
+ * removed first when MAY_REMOVE is set); -1 with EBUSY and *HOLDER when held;
+ * -1 with the unlink errno when a stale lock could not be removed.
+ */
+static int
+lock_look(const char *path, int may_remove, pid_t *holder)
+{
+	struct stat st;
+	pid_t pid;
+	int saverr;
+
+	*holder = 0;
+	if (lock_read(path, &pid, &st) == -1)
+		return 0;
+	if (pid == 0) {
+		errno = EBUSY;
+		return -1;
+	}
+
+	/*
+	 * EPERM means the process exists under another user. Our own pid is
+	 * held like any other: the in-process registry is what stops this
+	 * daemon from opening a device twice, so a lock naming us here means
+	 * something else is wrong and must not be taken over.
+	 */
+	if (kill(pid, 0) == 0 || errno != ESRCH) {
+		*holder = pid;
+		errno = EBUSY;
+		return -1;
+	}
+	if (!may_remove)
+		return 0;
+	if (lock_unlink_same(path, &st) == -1) {
+		saverr = errno;
+		log_warn("%s: cannot remove stale lock %s of pid %d: %s",
+		    __func__, path, (int)pid, strerror(saverr));
+		errno = saverr;
+		return -1;
+	}
+	log_info("%s: removed stale lock %s of pid %d", __func__, path,
+	    (int)pid);
+	return 0;
+}
+
+/* Whether ERR from creating a lock means the directory cannot be written. */
+static int
+lock_unwritable(int err)
+{
+	return err == EACCES || err == EROFS || err == EPERM || err == ENOENT;
+}
+
+/* Log, once per DIR, that locks there are honoured but not created. */
+static void
+lock_say_once(const char *dir, int err)
+{
+	struct lock_seen *seen;
+	size_t len = strlen(dir) + 1;
+
+	for (seen = lock_seen; seen != NULL; seen = seen->next)
+		if (strcmp(seen->dir, dir) == 0)
+			return;
+	if ((seen = malloc(sizeof *seen + len)) != NULL) {
+		memcpy(seen->dir, dir, len);
+		seen->next = lock_seen;
+		lock_seen = seen;
+	}
+	log_warn("%s: lock directory %s is not writable (%s): honouring "
+	    "existing locks, creating none", __func__, dir, strerror(err));
+}
+
+/* Allocate a lock for DEVPATH in DIR on behalf of PID. */
+static struct lock *
+lock_new(const char *dir, const char *devpath, pid_t pid)
+{
+	char name[NAME_MAX + 1];
+	struct lock *lk;
+	size_t size;
+
+	if (*dir == '\0') {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (lock_name(devpath, name, sizeof name) == -1) {
+		if (errno == ERANGE)
+			errno = ENAMETOOLONG;
+		return NULL;
+	}
+	size = strlen(dir) + 1 + strlen(name) + 1;
+	if ((lk = malloc(sizeof *lk + size)) == NULL)
+		return NULL;
+	snprintf(lk->path, size, "%s/%s", dir, name);
+	lk->pid = pid;
+	return lk;
+}
+
+/* Write all of BUF to FD. */
+static int
+lock_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Take the lock for DEVPATH in DIR on behalf of PID. */
+int
+lock_acquire(const char *dir, const char *devpath, pid_t pid,
+    struct lock **out, pid_t *holder)
+{
+	struct lock *lk;
+	struct stat mine, st;
+	char line[16];
+	int fd = -1, created = 0, tries, len, r, saverr;
+	pid_t found;
+
+	*out = NULL;
+	*holder = 0;
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((lk = lock_new(dir, devpath, pid)) == NULL)
+		return -1;
+	len = snprintf(line, sizeof line, "%10d\n", (int)pid);
+
+	for (tries = 0; tries < LOCK_TRIES; tries++) {
+		fd = open(lk->path,
+		    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, 0644);
+		if (fd == -1 && errno == EEXIST) {
+			if (lock_look(lk->path, 1, holder) == 0)
+				continue;
+			if (errno == EBUSY)
+				goto fail;
+			/* A stale lock we may not remove: as unwritable. */
+		}
+		if (fd == -1) {
+			if (!lock_unwritable(errno))
+				goto fail;
+			saverr = errno;
+			if (lock_look(lk->path, 0, holder) == -1)
+				goto fail;
+			lock_say_once(dir, saverr);
+			free(lk);
+			return 0;
+		}
+		created = 1;
+
+		/* The umask must not make the lock unreadable to others. */
+		if (fchmod(fd, 0644) == -1)
+			log_warn("%s: chmod %s: %s", __func__, lk->path,
+			    strerror(errno));
+		if (lock_write_all(fd, line, len) == -1 || fstat(fd, &mine) == -1)
+			goto fail;
+		saverr = close(fd);
+		fd = -1;
+		if (saverr == -1)
+			goto fail;
+
+		/*
+		 * Two processes that both saw the same stale lock may both
+		 * remove "it": the second then removes the first one's fresh
+		 * lock. Reading back catches the case where that happened
+		 * before now; the first then stands down.
+		 */
+		r = lock_read(lk->path, &found, &st);
+		if (r == 0 && st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) {
+			if (found != pid) {
+				errno = EIO;
+				goto fail;
+			}
+			*out = lk;
+			return 0;
+		}
+		created = 0;
+		if (r == -1)
+			continue;
+		log_info("%s: lost the race for %s", __func__, lk->path);
+		*holder = found;
+		errno = EBUSY;
+		goto fail;
+	}
+	log_warn("%s: %s keeps changing, giving up", __func__, lk->path);
+	errno = EBUSY;
+fail:
+	saverr = errno;
+	if (fd != -1)
+		close(fd);
+	/* Only a file we created ourselves with O_EXCL and failed to fill. */
+	if (created)
+		unlink(lk->path);
+	free(lk);
+	errno = saverr;
+	return -1;
+}
+
+/* Look at the lock for DEVPATH in DIR without taking or removing it. */
+int
+lock_check(const char *dir, const char *devpath, pid_t *holder)
+{
+	struct lock *lk;
+	int r, saverr;
+
+	*holder = 0;
+	if ((lk = lock_new(dir, devpath, 0)) == NULL)
+		return -1;
+	r = lock_look(lk->path, 0, holder);
+	saverr = errno;
+	free(lk);
+	errno = saverr;
+	return r;
+}
+
+/* The full path of a held lock. */
+const char *
+lock_path(const struct lock *lk)
+{
+	return lk->path;
+}
+
+/* Remove the lock file if it still names our pid, and free LK. */
+void
+lock_release(struct lock *lk)
+{
+	struct stat st;
+	pid_t found;
+
+	if (lk == NULL)
+		return;
+	if (lock_read(lk->path, &found, &st) == -1)
+		log_warn("%s: %s was already removed", __func__, lk->path);
+	else if (found != lk->pid)
+		log_warn("%s: %s no longer names pid %d, left in place",
+		    __func__, lk->path, (int)lk->pid);
+	else if (lock_unlink_same(lk->path, &st) == -1)
+		log_warn("%s: cannot remove %s: %s", __func__, lk->path,
+		    strerror(errno));
+	free(lk);
+}
