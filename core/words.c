@@ -48,7 +48,10 @@ words_split(const char *s, const char **cause)
 						*cause = "unterminated double quote";
 						goto fail;
 					}
-					if (*p == '\\' && strchr("\\\"$`", p[1]) != NULL)
+					/* p[1] may be the terminator, which
+					 * strchr() would find too. */
+					if (*p == '\\' && p[1] != '\0' &&
+					    strchr("\\\"$`", p[1]) != NULL)
 						p++;
 					word[n++] = *p;
 				}
