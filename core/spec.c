@@ -132,7 +132,10 @@ spec_parse(const char *s, char **cause)
 				why = "udev: expects KEY=VALUE[,KEY=VALUE...][,BAUD]";
 				goto bad;
 			}
-			sp->match[n++] = strdup(tok);
+			if ((sp->match[n++] = strdup(tok)) == NULL) {
+				free(copy);
+				goto nomem;
+			}
 		}
 		free(copy);
 		if (sp->match == NULL)
