@@ -21,6 +21,7 @@ CORE_SRC  = $(sort $(wildcard core/*.c))
 FS_SRC    = $(sort $(wildcard fs/*.c))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/%.o)
 FS_OBJ    = $(FS_SRC:%.c=$(BUILD)/%.o)
+TOOLS_OBJ = $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard tools/*.c)))
 UNIT_SRC  = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -33,7 +34,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/consolefs: $(FS_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/consolectl: $(BUILD)/tools/consolectl.o
+$(BUILD)/consolectl: $(TOOLS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)

@@ -1,0 +1,285 @@
+/*
+ * backend.c — dispatch to the backend kinds, and what the device-path kinds
+ * (pty:, tty:, udev:) share: the UUCP lock, flock(), raw mode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/backend_impl.h"
+#include "core/lock.h"
+#include "core/log.h"
+
+/* Parse TEXT into a backend; NULL and *CAUSE when it is not one. */
+struct backend *
+backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
+    void *arg, char **cause)
+{
+	struct backend *b = calloc(1, sizeof *b);
+
+	*cause = NULL;
+	if (b == NULL || (b->lock_dir = strdup(lock_dir)) == NULL) {
+		*cause = strdup("out of memory");
+		goto fail;
+	}
+	if ((b->spec = spec_parse(text, cause)) == NULL)
+		goto fail;
+	switch (b->spec->kind) {
+	case SPEC_EXEC:
+		b->ops = &backend_exec_ops;
+		break;
+	case SPEC_PTY:
+		b->ops = &backend_pty_ops;
+		break;
+	case SPEC_TTY:
+		b->ops = &backend_tty_ops;
+		break;
+	case SPEC_UNIX:
+		b->ops = &backend_unix_ops;
+		break;
+	case SPEC_UDEV:
+		*cause = strdup("udev: backends are not supported by this version");
+		goto fail;
+	}
+	b->fn = fn;
+	b->arg = arg;
+	return b;
+fail:
+	backend_free(b);
+	errno = EINVAL;
+	return NULL;
+}
+
+/* Free a backend, stopping what it started (NULL is ok). */
+void
+backend_free(struct backend *b)
+{
+	if (b == NULL)
+		return;
+	if (b->ops != NULL && b->ops->stop != NULL)
+		b->ops->stop(b);
+	lock_release(b->lock);
+	spec_free(b->spec);
+	free(b->lock_dir);
+	free(b);
+}
+
+/* Whether the backend runs without sessions (exec:). */
+int
+backend_persistent(const struct backend *b)
+{
+	return b->ops->start != NULL;
+}
+
+/* Start a persistent backend: its fd, or -1. */
+int
+backend_start(struct backend *b)
+{
+	return b->ops->start(b);
+}
+
+/* Open for a session: an fd, or -1 with ENXIO or EBUSY. */
+int
+backend_open(struct backend *b)
+{
+	b->holder[0] = '\0';
+	return b->ops->open(b);
+}
+
+/* Undo backend_open. */
+void
+backend_close(struct backend *b, int fd)
+{
+	b->ops->close(b, fd);
+}
+
+/* After a hang-up on FD: 1 when the backend can never produce again. */
+int
+backend_gone(struct backend *b, int fd)
+{
+	return b->ops->gone(b, fd);
+}
+
+/* Send a serial BREAK of MS milliseconds on FD. */
+int
+backend_break(struct backend *b, int fd, unsigned int ms)
+{
+	if (b->ops->brk == NULL) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return b->ops->brk(b, fd, ms);
+}
+
+/* Ask a persistent backend to stop. */
+void
+backend_stop(struct backend *b)
+{
+	if (b->ops->stop != NULL)
+		b->ops->stop(b);
+}
+
+/* Whether a persistent backend's process is still to be reaped. */
+int
+backend_running(const struct backend *b)
+{
+	return b->pid > 0;
+}
+
+/* The backend string as configured. */
+const char *
+backend_text(const struct backend *b)
+{
+	return b->spec->text;
+}
+
+/* The backend's state word(s). */
+const char *
+backend_state(struct backend *b)
+{
+	return b->ops->state(b);
+}
+
+/* Describe a process for a holder string: "pid=N comm=X". */
+void
+backend_describe_pid(pid_t pid, char *buf, size_t len)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(comm, sizeof comm, f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	if (comm[0] != '\0')
+		snprintf(buf, len, "pid=%d comm=%s", (int)pid, comm);
+	else
+		snprintf(buf, len, "pid=%d", (int)pid);
+}
+
+/* Who else holds the device: 0, or -1 ENODATA. */
+int
+backend_holder(struct backend *b, char *buf, size_t len)
+{
+	char name[128], who[128];
+	pid_t pid = 0;
+
+	if (b->spec->path != NULL && b->spec->kind != SPEC_UNIX &&
+	    lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY) {
+		if (lock_name(b->spec->path, name, sizeof name) == -1)
+			name[0] = '\0';
+		if (pid > 0) {
+			backend_describe_pid(pid, who, sizeof who);
+			snprintf(buf, len, "lock=%s/%s %s", b->lock_dir, name, who);
+		} else
+			snprintf(buf, len, "lock=%s/%s (unreadable or malformed)", b->lock_dir, name);
+		return 0;
+	}
+	if (b->holder[0] != '\0') {
+		snprintf(buf, len, "%s", b->holder);
+		return 0;
+	}
+	errno = ENODATA;
+	return -1;
+}
+
+static speed_t
+backend_speed(unsigned int baud)
+{
+	static const struct { unsigned int baud; speed_t speed; } map[] = {
+		{ 50, B50 }, { 75, B75 }, { 110, B110 }, { 134, B134 }, { 150, B150 },
+		{ 200, B200 }, { 300, B300 }, { 600, B600 }, { 1200, B1200 },
+		{ 1800, B1800 }, { 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 },
+		{ 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
+		{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
+		{ 500000, B500000 }, { 576000, B576000 }, { 921600, B921600 },
+		{ 1000000, B1000000 }, { 1152000, B1152000 }, { 1500000, B1500000 },
+		{ 2000000, B2000000 }, { 2500000, B2500000 }, { 3000000, B3000000 },
+		{ 3500000, B3500000 }, { 4000000, B4000000 },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (map[i].baud == baud)
+			return map[i].speed;
+	return B115200;
+}
+
+/* Open a device path for a session: lock, open, flock, raw mode. */
+int
+backend_dev_open(struct backend *b, const char *path, unsigned int baud)
+{
+	struct termios t;
+	pid_t holder = 0;
+	int fd = -1, saverr;
+
+	if (lock_acquire(b->lock_dir, path, getpid(), &b->lock, &holder) == -1) {
+		saverr = errno;
+		if (saverr != EBUSY) {
+			log_warn("%s: %s: cannot take the lock: %s", __func__, path,
+			    strerror(saverr));
+			saverr = EBUSY;
+		}
+		errno = saverr;
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1) {
+		log_info("%s: %s: %s", __func__, path, strerror(errno));
+		errno = ENXIO;
+		goto fail;
+	}
+	if (!isatty(fd)) {
+		log_info("%s: %s is not a terminal", __func__, path);
+		errno = ENXIO;
+		goto fail;
+	}
+	/* picocom takes only a flock() by default: honour it, and take one. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		snprintf(b->holder, sizeof b->holder, "flock=%s", path);
+		errno = EBUSY;
+		goto fail;
+	}
+	if (tcgetattr(fd, &b->saved) == 0) {
+		b->saved_ok = 1;
+		t = b->saved;
+		cfmakeraw(&t);
+		t.c_cflag |= CLOCAL | CREAD;
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		if (baud != 0) {
+			cfsetispeed(&t, backend_speed(baud));
+			cfsetospeed(&t, backend_speed(baud));
+		}
+		if (tcsetattr(fd, TCSANOW, &t) == -1)
+			log_warn("%s: %s: cannot set raw mode: %s", __func__, path,
+			    strerror(errno));
+	}
+	return fd;
+fail:
+	saverr = errno;
+	if (fd != -1)
+		close(fd);
+	lock_release(b->lock);
+	b->lock = NULL;
+	errno = saverr;
+	return -1;
+}
+
+/* Undo backend_dev_open. */
+void
+backend_dev_close(struct backend *b, int fd)
+{
+	if (b->saved_ok)
+		tcsetattr(fd, TCSANOW, &b->saved);
+	b->saved_ok = 0;
+	close(fd);
+	lock_release(b->lock);
+	b->lock = NULL;
+}

@@ -1,0 +1,50 @@
+/*
+ * backend.h — where a device's bytes really come from: an exec: child on
+ * its own pseudo-terminal, a pty: or tty: device, a unix: socket. Each kind
+ * is a small table of operations in its own file (backend_exec.c,
+ * backend_tty.c, backend_unix.c); this is the face console.c sees.
+ * Not for relaying bytes: the console does that on the fd a backend gives.
+ */
+#ifndef CONSOLEFS_BACKEND_H
+#define CONSOLEFS_BACKEND_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct backend;
+
+/* Called when a backend's state changes on its own (an exec: child exited). */
+typedef void backend_event_fn(struct backend *b, void *arg);
+
+/* Parse TEXT into a backend; locks go to LOCK_DIR. NULL and *CAUSE
+ * (malloc'd) when TEXT is not a backend string. */
+struct backend *backend_new(const char *text, const char *lock_dir,
+    backend_event_fn *fn, void *arg, char **cause);
+/* Free a backend, stopping what it started (NULL is ok). */
+void backend_free(struct backend *b);
+/* Whether the backend runs without sessions (exec:), started at creation. */
+int backend_persistent(const struct backend *b);
+/* Start a persistent backend: its fd (non-blocking), or -1 (the state
+ * says why). */
+int backend_start(struct backend *b);
+/* Open for a session: a non-blocking fd, or -1 with errno ENXIO (absent) or
+ * EBUSY (another program holds it: backend_holder says who). */
+int backend_open(struct backend *b);
+/* Undo backend_open: restore, unlock and close FD. */
+void backend_close(struct backend *b, int fd);
+/* After a hang-up on FD: 1 when the backend can never produce again. */
+int backend_gone(struct backend *b, int fd);
+/* Send a serial BREAK of MS milliseconds on FD: 0, or -1 (EOPNOTSUPP). */
+int backend_break(struct backend *b, int fd, unsigned int ms);
+/* Ask a persistent backend to stop (SIGTERM to an exec: child). */
+void backend_stop(struct backend *b);
+/* Whether a persistent backend's process is still to be reaped. */
+int backend_running(const struct backend *b);
+/* The backend string as configured. */
+const char *backend_text(const struct backend *b);
+/* "running", "exited 0", "killed 9", "present", "absent", "failed: ...". */
+const char *backend_state(struct backend *b);
+/* Who else holds the device ("lock=PATH pid=N comm=X"): 0, or -1 ENODATA. */
+int backend_holder(struct backend *b, char *buf, size_t len);
+
+#endif

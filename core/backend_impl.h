@@ -1,0 +1,54 @@
+/*
+ * backend_impl.h — what the backend kinds share with backend.c: the
+ * operations table and the backend's fields. Included only by backend*.c.
+ */
+#ifndef CONSOLEFS_BACKEND_IMPL_H
+#define CONSOLEFS_BACKEND_IMPL_H
+
+#include <termios.h>
+
+#include "core/backend.h"
+#include "core/spec.h"
+
+struct lock;
+
+struct backend_ops {
+	int	(*start)(struct backend *b);			/* persistent kinds */
+	int	(*open)(struct backend *b);			/* per-session kinds */
+	void	(*close)(struct backend *b, int fd);
+	int	(*gone)(struct backend *b, int fd);
+	int	(*brk)(struct backend *b, int fd, unsigned int ms);
+	void	(*stop)(struct backend *b);
+	const char *(*state)(struct backend *b);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	struct spec		*spec;
+	char			*lock_dir;
+	backend_event_fn	*fn;
+	void			*arg;
+	char			 state[256];
+	/* exec: */
+	pid_t			 pid;		/* child not yet reaped, or 0 */
+	/* pty:, tty:, udev: */
+	struct lock		*lock;
+	struct termios		 saved;
+	int			 saved_ok;
+	char			 holder[256];	/* who refused us last */
+};
+
+extern const struct backend_ops backend_exec_ops;
+extern const struct backend_ops backend_pty_ops;
+extern const struct backend_ops backend_tty_ops;
+extern const struct backend_ops backend_unix_ops;
+
+/* Open a device path for a session: UUCP lock, open, flock, raw mode at
+ * BAUD (0: leave the speed). Shared by pty:, tty: and udev:. */
+int backend_dev_open(struct backend *b, const char *path, unsigned int baud);
+/* Undo backend_dev_open. */
+void backend_dev_close(struct backend *b, int fd);
+/* Describe a process for a holder string: "pid=N comm=X". */
+void backend_describe_pid(pid_t pid, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * backend_tty.c — pty: and tty: backends: a terminal device path opened
+ * when a session starts and closed when it ends, as libvirt does for
+ * pty consoles. The two differ only in the speed (tty: sets a baud rate).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/backend_impl.h"
+
+static int
+backend_pty_open(struct backend *b)
+{
+	return backend_dev_open(b, b->spec->path, 0);
+}
+
+static int
+backend_tty_open(struct backend *b)
+{
+	return backend_dev_open(b, b->spec->path, b->spec->baud);
+}
+
+/* A pty slave hangs up for good when its master closes: devpts then removes
+ * the node, so the path no longer leads to the device we hold. A tty that
+ * hung up (carrier loss) may come back; an unplugged one loses its node. */
+static int
+backend_tty_gone(struct backend *b, int fd)
+{
+	struct stat held, now;
+
+	if (fstat(fd, &held) == -1 || stat(b->spec->path, &now) == -1)
+		return 1;
+	if (b->spec->kind == SPEC_PTY)
+		return 1;
+	return held.st_rdev != now.st_rdev;
+}
+
+static int
+backend_tty_break(struct backend *b, int fd, unsigned int ms)
+{
+	(void)b;
+	if (ms == 0)
+		ms = 250;
+	if (ioctl(fd, TIOCSBRK) == -1)
+		return -1;
+	usleep(ms * 1000 > 2000000 ? 2000000 : ms * 1000);
+	return ioctl(fd, TIOCCBRK);
+}
+
+static const char *
+backend_tty_state(struct backend *b)
+{
+	snprintf(b->state, sizeof b->state, "%s",
+	    access(b->spec->path, F_OK) == 0 ? "present" : "absent");
+	return b->state;
+}
+
+static int
+backend_pty_break(struct backend *b, int fd, unsigned int ms)
+{
+	(void)b, (void)fd, (void)ms;
+	errno = EOPNOTSUPP;
+	return -1;
+}
+
+const struct backend_ops backend_pty_ops = {
+	.open = backend_pty_open,
+	.close = backend_dev_close,
+	.gone = backend_tty_gone,
+	.brk = backend_pty_break,
+	.state = backend_tty_state,
+};
+
+const struct backend_ops backend_tty_ops = {
+	.open = backend_tty_open,
+	.close = backend_dev_close,
+	.gone = backend_tty_gone,
+	.brk = backend_tty_break,
+	.state = backend_tty_state,
+};

@@ -1,0 +1,559 @@
+/*
+ * console.c — one device and its relay. This is the in-process half of
+ * the exclusion (the UUCP lock taken by the backend is the other half):
+ * at most one session holds a console.
+ *
+ * Flow control: the backend fd is read only while the output ring has room,
+ * so a slow reader pushes back on the guest and nothing is dropped; with no
+ * session, an exec: console is still read (into the scrollback only) so the
+ * program never stalls on a full terminal. Writes are queued in the input
+ * ring and a writer waits (fs/ holds its request) while the ring is full.
+ *
+ * Hang-ups: a pty keeps reporting EPOLLHUP once its other side is gone, so a
+ * level-triggered watch would wake the loop forever. On EIO/HUP the watch is
+ * made edge-triggered (libvirt's LXC controller does the same), and the
+ * session is given end of file once the backend says it is gone for good.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/backend.h"
+#include "core/console.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/ring.h"
+
+#define CONSOLE_OUT_SIZE	(1024 * 1024)
+#define CONSOLE_IN_SIZE		(64 * 1024)
+#define CONSOLE_READS_PER_EVENT	16
+
+struct console_session {
+	struct console	*con;		/* NULL once detached */
+	int		 reset;		/* taken over: ECONNRESET */
+	int		 ended;		/* console went away: end of file */
+	struct console_peer peer;
+	char		 comm[32];
+	console_wake_fn	*wake;
+	void		*arg;
+};
+
+struct console {
+	char		*name;
+	struct loop	*loop;
+	struct backend	*be;
+	int		 fd;		/* backend fd, -1 when closed */
+	int		 mask;		/* what the loop watches on fd */
+	int		 hup;		/* hang-up seen: edge-triggered */
+	int		 ended;		/* backend finished for this fd */
+	int		 draining;	/* session gone, per-session fd still flushing */
+	struct ring	*out;		/* backend -> session */
+	struct ring	*in;		/* session -> backend */
+	struct ring	*scroll;
+	struct console_session *sess;
+	pid_t		 reserve_sid;
+	long long	 reserve_until;
+	unsigned int	 reserve_ms;
+};
+
+static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
+
+static void
+console_wake(struct console *c)
+{
+	struct console_session *s = c->sess;
+
+	if (s != NULL && s->wake != NULL)
+		s->wake(s, s->arg);
+}
+
+/* Set the loop's watch on the backend fd from what the relay needs now. */
+static void
+console_watch(struct console *c)
+{
+	int mask = 0;
+
+	if (c->fd == -1 || c->ended)
+		return;
+	if (c->sess == NULL || ring_space(c->out) > 0)
+		mask |= LOOP_READ;
+	if (ring_used(c->in) > 0)
+		mask |= LOOP_WRITE;
+	if (c->hup)
+		mask |= LOOP_EDGE;
+	if (mask == c->mask)
+		return;
+	if (loop_add_fd(c->loop, c->fd, mask, console_fd_event, c) == -1)
+		log_error("%s: %s: cannot watch the backend: %s", __func__, c->name,
+		    strerror(errno));
+	c->mask = mask;
+}
+
+static void
+console_close_fd(struct console *c)
+{
+	if (c->fd == -1)
+		return;
+	loop_del_fd(c->loop, c->fd);
+	if (backend_persistent(c->be))
+		close(c->fd);
+	else
+		backend_close(c->be, c->fd);
+	c->fd = -1;
+	c->mask = 0;
+	c->hup = 0;
+	c->draining = 0;
+}
+
+/* The backend will produce nothing more on this fd. */
+static void
+console_end(struct console *c, const char *why)
+{
+	log_info("%s: %s: backend ended (%s)", __func__, c->name, why);
+	c->ended = 1;
+	ring_clear(c->in);
+	console_close_fd(c);
+	console_wake(c);
+}
+
+static void
+console_hangup(struct console *c)
+{
+	if (backend_gone(c->be, c->fd)) {
+		console_end(c, "hang-up");
+		return;
+	}
+	if (!c->hup) {
+		c->hup = 1;
+		console_watch(c);
+	}
+}
+
+static void
+console_backend_event(struct backend *b, void *arg)
+{
+	struct console *c = arg;
+
+	(void)b;
+	/* An exec: child was reaped; if its terminal already hung up, that
+	 * was the end; otherwise the EIO after the last output will be. */
+	if (c->hup && c->fd != -1)
+		console_end(c, console_state(c));
+	else if (c->fd == -1)
+		console_wake(c);
+}
+
+static void
+console_read_backend(struct console *c)
+{
+	char tmp[16384];
+	int got = 0;
+
+	for (int i = 0; i < CONSOLE_READS_PER_EVENT; i++) {
+		ssize_t n;
+
+		if (c->sess != NULL) {
+			struct iovec iov[2];
+			size_t before = ring_used(c->out);
+
+			if (ring_space(c->out) == 0)
+				break;
+			n = ring_read_fd(c->out, c->fd);
+			if (n > 0) {
+				/* Keep the scrollback: copy what just arrived. */
+				int k = ring_data_iov(c->out, iov, before + n);
+				size_t skip = before;
+
+				for (int j = 0; j < k; j++) {
+					size_t l = iov[j].iov_len;
+
+					if (skip >= l) {
+						skip -= l;
+						continue;
+					}
+					ring_put_over(c->scroll, (char *)iov[j].iov_base + skip, l - skip);
+					skip = 0;
+				}
+			}
+		} else {
+			n = read(c->fd, tmp, sizeof tmp);
+			if (n > 0)
+				ring_put_over(c->scroll, tmp, n);
+		}
+		if (n > 0) {
+			got = 1;
+			if (c->hup) {
+				/* Data again after a hang-up: back to level-triggered. */
+				c->hup = 0;
+			}
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		/* 0 or EIO: the other side hung up (pty master with no slave,
+		 * pty slave with no master, socket closed). */
+		if (got)
+			console_wake(c);
+		console_hangup(c);
+		return;
+	}
+	if (got)
+		console_wake(c);
+	console_watch(c);
+}
+
+static void
+console_write_backend(struct console *c)
+{
+	ssize_t n = ring_write_fd(c->in, c->fd);
+
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		log_info("%s: %s: write: %s", __func__, c->name, strerror(errno));
+		ring_clear(c->in);
+		console_hangup(c);
+		return;
+	}
+	if (n > 0)
+		console_wake(c);
+	if (c->draining && ring_used(c->in) == 0) {
+		console_close_fd(c);
+		return;
+	}
+	console_watch(c);
+}
+
+static void
+console_fd_event(struct loop *lp, int fd, int events, void *arg)
+{
+	struct console *c = arg;
+
+	(void)lp, (void)fd;
+	if ((events & LOOP_WRITE) && c->fd != -1)
+		console_write_backend(c);
+	if ((events & (LOOP_READ | LOOP_HUP | LOOP_ERROR)) && c->fd != -1)
+		console_read_backend(c);
+}
+
+/* Make a console NAME for BACKEND; starts an exec: child. */
+struct console *
+console_new(struct loop *lp, const char *name, const char *backend,
+    const struct console_opts *opts, char **cause)
+{
+	struct console *c = calloc(1, sizeof *c);
+
+	*cause = NULL;
+	if (c == NULL)
+		goto nomem;
+	c->fd = -1;
+	c->loop = lp;
+	c->reserve_ms = opts->reserve_ms;
+	if ((c->name = strdup(name)) == NULL ||
+	    (c->out = ring_new(CONSOLE_OUT_SIZE)) == NULL ||
+	    (c->in = ring_new(CONSOLE_IN_SIZE)) == NULL ||
+	    (c->scroll = ring_new(opts->scrollback)) == NULL)
+		goto nomem;
+	c->be = backend_new(backend, opts->lock_dir, console_backend_event, c, cause);
+	if (c->be == NULL)
+		goto fail;
+	if (backend_persistent(c->be)) {
+		c->fd = backend_start(c->be);
+		if (c->fd != -1)
+			console_watch(c);
+	}
+	return c;
+nomem:
+	*cause = strdup("out of memory");
+fail:
+	console_free(c);
+	return NULL;
+}
+
+/* Daemon stopping: the session reads end of file, exec: children get SIGTERM. */
+void
+console_stop(struct console *c)
+{
+	struct console_session *s = c->sess;
+
+	if (s != NULL) {
+		s->ended = 1;
+		s->con = NULL;
+		c->sess = NULL;
+		if (s->wake != NULL)
+			s->wake(s, s->arg);
+	}
+	console_close_fd(c);
+	backend_stop(c->be);
+}
+
+/* End the session, stop the backend, free (NULL is ok). */
+void
+console_free(struct console *c)
+{
+	if (c == NULL)
+		return;
+	if (c->be != NULL)
+		console_stop(c);
+	backend_free(c->be);
+	ring_free(c->out);
+	ring_free(c->in);
+	ring_free(c->scroll);
+	free(c->name);
+	free(c);
+}
+
+static void
+console_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(buf, len, f) != NULL)
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "?");
+}
+
+/* Start a session: NULL with errno EBUSY or ENXIO. */
+struct console_session *
+console_open(struct console *c, const struct console_peer *peer,
+    console_wake_fn *wake, void *arg)
+{
+	struct console_session *s;
+
+	if (c->sess != NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	if (c->reserve_until != 0) {
+		if (loop_now_ms() < c->reserve_until && peer->sid != c->reserve_sid) {
+			errno = EBUSY;
+			return NULL;
+		}
+		c->reserve_until = 0;
+	}
+	if (backend_persistent(c->be)) {
+		if (c->fd == -1) {
+			errno = ENXIO;
+			return NULL;
+		}
+	} else if (c->fd == -1) {
+		c->ended = 0;
+		c->fd = backend_open(c->be);
+		if (c->fd == -1)
+			return NULL;
+	}
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	/* A per-session fd still draining the last session's input is
+	 * simply handed on. */
+	c->draining = 0;
+	s->con = c;
+	s->peer = *peer;
+	console_comm(peer->pid, s->comm, sizeof s->comm);
+	s->wake = wake;
+	s->arg = arg;
+	ring_clear(c->out);
+	c->sess = s;
+	console_watch(c);
+	log_debug("%s: %s: opened by pid %d (%s)", __func__, c->name, (int)peer->pid, s->comm);
+	return s;
+}
+
+static void
+console_detach(struct console_session *s)
+{
+	struct console *c = s->con;
+
+	if (c == NULL)
+		return;
+	c->sess = NULL;
+	s->con = NULL;
+	ring_clear(c->out);
+	if (!backend_persistent(c->be) && c->fd != -1) {
+		/* Bytes a writer was told were taken still go out; the fd (and
+		 * its lock) is closed once they have. */
+		if (ring_used(c->in) > 0 && !c->ended)
+			c->draining = 1;
+		else
+			console_close_fd(c);
+	}
+	console_watch(c);
+}
+
+/* End a session (the last close) and free it. */
+void
+console_close(struct console_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->con != NULL)
+		log_debug("%s: %s: closed", __func__, s->con->name);
+	console_detach(s);
+	free(s);
+}
+
+/* Read: >0 bytes, 0 at end of file, -1 with EAGAIN or ECONNRESET. */
+ssize_t
+console_read(struct console_session *s, void *buf, size_t len)
+{
+	struct console *c = s->con;
+	size_t n;
+
+	if (s->reset) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (c == NULL)
+		return 0;
+	n = ring_get(c->out, buf, len);
+	if (n > 0) {
+		console_watch(c);
+		return n;
+	}
+	if (c->ended || c->fd == -1)
+		return 0;
+	errno = EAGAIN;
+	return -1;
+}
+
+/* Write: bytes queued (0: no room yet), or -1 with ECONNRESET or EIO. */
+ssize_t
+console_write(struct console_session *s, const void *buf, size_t len)
+{
+	struct console *c = s->con;
+	size_t n;
+
+	if (s->reset) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	if (c == NULL || c->ended || c->fd == -1) {
+		errno = EIO;
+		return -1;
+	}
+	n = ring_put(c->in, buf, len);
+	if (n > 0)
+		console_watch(c);
+	return n;
+}
+
+/* poll(2) bits for the session. */
+int
+console_poll(struct console_session *s)
+{
+	struct console *c = s->con;
+	int ev = 0;
+
+	if (s->reset)
+		return POLLIN | POLLOUT | POLLERR;
+	if (c == NULL)
+		return POLLIN | POLLHUP;
+	if (ring_used(c->out) > 0)
+		ev |= POLLIN;
+	if (c->ended || c->fd == -1)
+		ev |= POLLIN | POLLHUP;
+	else if (ring_space(c->in) > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/* Take over: end the current session, reserve the console for SID. */
+int
+console_force(struct console *c, pid_t sid)
+{
+	char who[256];
+	struct console_session *s = c->sess;
+
+	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0 &&
+	    strncmp(who, "lock=", 5) == 0) {
+		/* Never break a live foreign lock. */
+		errno = EBUSY;
+		return -1;
+	}
+	if (s != NULL) {
+		log_info("%s: %s: taken over from pid %d (%s)", __func__, c->name,
+		    (int)s->peer.pid, s->comm);
+		s->reset = 1;
+		ring_clear(c->in);	/* the displaced writer's bytes go nowhere */
+		console_detach(s);
+		if (s->wake != NULL)
+			s->wake(s, s->arg);
+	}
+	c->reserve_sid = sid;
+	c->reserve_until = loop_now_ms() + c->reserve_ms;
+	return 0;
+}
+
+/* Who holds it: 0, or -1 ENODATA. */
+int
+console_holder(struct console *c, char *buf, size_t len)
+{
+	struct console_session *s = c->sess;
+
+	if (s != NULL) {
+		snprintf(buf, len, "pid=%d uid=%d comm=%s", (int)s->peer.pid,
+		    (int)s->peer.uid, s->comm);
+		return 0;
+	}
+	return backend_holder(c->be, buf, len);
+}
+
+/* The state of the backend. */
+const char *
+console_state(struct console *c)
+{
+	return backend_state(c->be);
+}
+
+/* The backend string. */
+const char *
+console_backend(const struct console *c)
+{
+	return backend_text(c->be);
+}
+
+/* How many bytes the scrollback holds now. */
+size_t
+console_scrollback_size(const struct console *c)
+{
+	return ring_used(c->scroll);
+}
+
+/* A copy of the scrollback (malloc'd, *LEN bytes); NULL on failure. */
+char *
+console_scrollback(const struct console *c, size_t *len)
+{
+	char *copy = malloc(ring_used(c->scroll) + 1);
+
+	if (copy == NULL)
+		return NULL;
+	ring_copy(c->scroll, copy);
+	*len = ring_used(c->scroll);
+	return copy;
+}
+
+/* Send a serial BREAK of MS milliseconds. */
+int
+console_break(struct console *c, unsigned int ms)
+{
+	if (c->fd == -1) {
+		errno = backend_persistent(c->be) ? EOPNOTSUPP : ENXIO;
+		return -1;
+	}
+	return backend_break(c->be, c->fd, ms);
+}
+
+/* Whether the console's backend process still has to be reaped. */
+int
+console_running(const struct console *c)
+{
+	return backend_running(c->be);
+}

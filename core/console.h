@@ -1,0 +1,76 @@
+/*
+ * console.h — one device: its backend, the relay between the backend fd and
+ * the one session that may hold it (the in-process registry of exclusive
+ * sessions), the scrollback, and the takeover reservation.
+ * Not for FUSE: fs/ turns requests into these calls and back.
+ */
+#ifndef CONSOLEFS_CONSOLE_H
+#define CONSOLEFS_CONSOLE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct loop;
+struct console;
+struct console_session;
+
+struct console_opts {
+	const char	*lock_dir;
+	size_t		 scrollback;	/* bytes */
+	unsigned int	 reserve_ms;	/* force reservation */
+};
+
+/* Who opens a session. */
+struct console_peer {
+	pid_t	pid;
+	pid_t	sid;	/* session id, for the force reservation */
+	uid_t	uid;
+};
+
+/* Called when a session may make progress (data, end, room, takeover). */
+typedef void console_wake_fn(struct console_session *s, void *arg);
+
+/* Make a console NAME ("domain/dev") for BACKEND; starts an exec: child.
+ * NULL with *CAUSE (malloc'd) when BACKEND is not a backend string. */
+struct console *console_new(struct loop *lp, const char *name,
+    const char *backend, const struct console_opts *opts, char **cause);
+/* End the session (it reads end of file), stop the backend, free (NULL ok). */
+void console_free(struct console *c);
+/* Daemon stopping: the session reads end of file, exec: children get SIGTERM. */
+void console_stop(struct console *c);
+
+/* Start a session: NULL with errno EBUSY (held, reserved, or locked by
+ * another program) or ENXIO (backend absent). WAKE is called on progress. */
+struct console_session *console_open(struct console *c,
+    const struct console_peer *peer, console_wake_fn *wake, void *arg);
+/* End a session (the last close) and free it. */
+void console_close(struct console_session *s);
+/* Read: >0 bytes, 0 at end of file, -1 with EAGAIN (nothing yet) or
+ * ECONNRESET (taken over). */
+ssize_t console_read(struct console_session *s, void *buf, size_t len);
+/* Write: how many bytes were queued (0: no room yet), or -1 with
+ * ECONNRESET (taken over) or EIO (the backend has ended). */
+ssize_t console_write(struct console_session *s, const void *buf, size_t len);
+/* poll(2) bits for the session: POLLIN, POLLOUT, POLLERR, POLLHUP. */
+int console_poll(struct console_session *s);
+
+/* Take over: end the current session (ECONNRESET) and reserve the console
+ * for opens from SID for the reservation time. -1 with EBUSY when another
+ * program holds the backend's lock. */
+int console_force(struct console *c, pid_t sid);
+/* Who holds it ("pid=N uid=N comm=X" or the foreign lock): 0, or -1 ENODATA. */
+int console_holder(struct console *c, char *buf, size_t len);
+/* The state of the backend ("running", "exited 0", ...). */
+const char *console_state(struct console *c);
+/* The backend string. */
+const char *console_backend(const struct console *c);
+/* A copy of the scrollback (malloc'd, *LEN bytes); NULL on failure. */
+char *console_scrollback(const struct console *c, size_t *len);
+/* How many bytes the scrollback holds now. */
+size_t console_scrollback_size(const struct console *c);
+/* Send a serial BREAK of MS milliseconds: 0, or -1 (EOPNOTSUPP, ENXIO). */
+int console_break(struct console *c, unsigned int ms);
+/* Whether the console's backend process still has to be reaped. */
+int console_running(const struct console *c);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * loop.c — the event loop: every epoll_ctl of the daemon is in this file.
+ * /dev/fuse, backend fds, the signalfd and later the udev monitor all come
+ * through here. No threads.
+ *
+ * A callback may delete any watch or timer, its own included. As libvirt
+ * does, deleted watches are only marked dead during dispatch and freed
+ * afterwards, and events are matched to watches by pointer, not by fd, so an
+ * event still queued for a closed fd can never reach a watch that a callback
+ * created for a new fd with the same number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/loop.h"
+
+#define LOOP_MAX_EVENTS 64
+
+struct loop_watch {
+	int			 fd;
+	int			 mask;
+	int			 dead;
+	loop_fd_fn		*fn;
+	void			*arg;
+	struct loop_watch	*next_dead;
+};
+
+struct loop_timer {
+	long long		 when;
+	int			 dead;
+	loop_timer_fn		*fn;
+	void			*arg;
+	struct loop_timer	*next;
+};
+
+struct loop {
+	int			 epfd;
+	int			 stop;
+	struct loop_watch      **watches;	/* indexed by fd */
+	int			 nwatches;
+	struct loop_watch	*dead;		/* freed after dispatch */
+	struct loop_timer	*timers;	/* sorted by when */
+	loop_hook_fn		*hook;
+	void			*hook_arg;
+};
+
+/* Milliseconds on the monotonic clock. */
+long long
+loop_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Create an event loop; NULL with errno on failure. */
+struct loop *
+loop_create(void)
+{
+	struct loop *lp = calloc(1, sizeof *lp);
+
+	if (lp == NULL)
+		return NULL;
+	lp->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp->epfd == -1) {
+		int saverr = errno;
+
+		free(lp);
+		errno = saverr;
+		return NULL;
+	}
+	return lp;
+}
+
+static void
+loop_reap_dead(struct loop *lp)
+{
+	struct loop_watch *w;
+	struct loop_timer **tp, *t;
+
+	while ((w = lp->dead) != NULL) {
+		lp->dead = w->next_dead;
+		free(w);
+	}
+	for (tp = &lp->timers; (t = *tp) != NULL;) {
+		if (t->dead) {
+			*tp = t->next;
+			free(t);
+		} else
+			tp = &t->next;
+	}
+}
+
+/* Free a loop and every watch and timer still in it (NULL is ok). */
+void
+loop_free(struct loop *lp)
+{
+	struct loop_timer *t;
+
+	if (lp == NULL)
+		return;
+	for (int fd = 0; fd < lp->nwatches; fd++)
+		free(lp->watches[fd]);
+	free(lp->watches);
+	loop_reap_dead(lp);
+	while ((t = lp->timers) != NULL) {
+		lp->timers = t->next;
+		free(t);
+	}
+	close(lp->epfd);
+	free(lp);
+}
+
+static unsigned int
+loop_epoll_mask(int mask)
+{
+	unsigned int ev = 0;
+
+	if (mask & LOOP_READ)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (mask & LOOP_WRITE)
+		ev |= EPOLLOUT;
+	if (mask & LOOP_EDGE)
+		ev |= EPOLLET;
+	return ev;
+}
+
+/* Watch FD for MASK, calling FN; replaces an existing watch's settings. */
+int
+loop_add_fd(struct loop *lp, int fd, int mask, loop_fd_fn *fn, void *arg)
+{
+	struct epoll_event ev;
+	struct loop_watch *w;
+	int op = EPOLL_CTL_MOD;
+
+	if (fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (fd >= lp->nwatches) {
+		int n = fd + 64;
+		struct loop_watch **nw = realloc(lp->watches, n * sizeof *nw);
+
+		if (nw == NULL)
+			return -1;
+		memset(nw + lp->nwatches, 0, (n - lp->nwatches) * sizeof *nw);
+		lp->watches = nw;
+		lp->nwatches = n;
+	}
+	w = lp->watches[fd];
+	if (w == NULL) {
+		if ((w = calloc(1, sizeof *w)) == NULL)
+			return -1;
+		w->fd = fd;
+		op = EPOLL_CTL_ADD;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.events = loop_epoll_mask(mask);
+	ev.data.ptr = w;
+	if (op == EPOLL_CTL_ADD || w->mask != mask) {
+		if (epoll_ctl(lp->epfd, op, fd, &ev) == -1) {
+			int saverr = errno;
+
+			if (op == EPOLL_CTL_ADD)
+				free(w);
+			errno = saverr;
+			return -1;
+		}
+	}
+	w->mask = mask;
+	w->fn = fn;
+	w->arg = arg;
+	lp->watches[fd] = w;
+	return 0;
+}
+
+/* Stop watching FD (no-op when not watched). Safe inside any callback. */
+void
+loop_del_fd(struct loop *lp, int fd)
+{
+	struct loop_watch *w;
+
+	if (fd < 0 || fd >= lp->nwatches || (w = lp->watches[fd]) == NULL)
+		return;
+	/* The fd may already be closed; then the kernel dropped it itself. */
+	epoll_ctl(lp->epfd, EPOLL_CTL_DEL, fd, NULL);
+	lp->watches[fd] = NULL;
+	w->dead = 1;
+	w->next_dead = lp->dead;
+	lp->dead = w;
+}
+
+/* Call FN once after MS milliseconds; NULL with errno on failure. */
+struct loop_timer *
+loop_add_timer(struct loop *lp, long ms, loop_timer_fn *fn, void *arg)
+{
+	struct loop_timer *t = calloc(1, sizeof *t), **tp;
+
+	if (t == NULL)
+		return NULL;
+	t->when = loop_now_ms() + (ms < 0 ? 0 : ms);
+	t->fn = fn;
+	t->arg = arg;
+	for (tp = &lp->timers; *tp != NULL && (*tp)->when <= t->when; tp = &(*tp)->next)
+		;
+	t->next = *tp;
+	*tp = t;
+	return t;
+}
+
+/* Cancel a timer that has not fired (NULL is ok). Safe inside any callback. */
+void
+loop_del_timer(struct loop *lp, struct loop_timer *t)
+{
+	(void)lp;
+	if (t != NULL)
+		t->dead = 1;
+}
+
+/* Run HOOK before every sleep (one hook; NULL removes it). */
+void
+loop_set_before_sleep(struct loop *lp, loop_hook_fn *hook, void *arg)
+{
+	lp->hook = hook;
+	lp->hook_arg = arg;
+}
+
+/* Make loop_run return after the current dispatch. */
+void
+loop_stop(struct loop *lp)
+{
+	lp->stop = 1;
+}
+
+static int
+loop_timeout(struct loop *lp)
+{
+	struct loop_timer *t;
+	long long d;
+
+	for (t = lp->timers; t != NULL && t->dead; t = t->next)
+		;
+	if (t == NULL)
+		return -1;
+	d = t->when - loop_now_ms();
+	return d < 0 ? 0 : (d > 60000 ? 60000 : (int)d);
+}
+
+static void
+loop_fire_timers(struct loop *lp)
+{
+	long long now = loop_now_ms();
+	struct loop_timer *t;
+
+	/* A fired timer is marked dead before its callback, so the callback
+	 * may add timers (they go into the sorted list) or delete others. */
+	for (t = lp->timers; t != NULL && t->when <= now; t = t->next) {
+		if (t->dead)
+			continue;
+		t->dead = 1;
+		t->fn(lp, t->arg);
+	}
+}
+
+/* Dispatch events until loop_stop; 0, or -1 with errno on failure. */
+int
+loop_run(struct loop *lp)
+{
+	struct epoll_event events[LOOP_MAX_EVENTS];
+
+	lp->stop = 0;
+	while (!lp->stop) {
+		int n;
+
+		if (lp->hook != NULL)
+			lp->hook(lp, lp->hook_arg);
+		if (lp->stop)
+			break;
+		n = epoll_wait(lp->epfd, events, LOOP_MAX_EVENTS, loop_timeout(lp));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct loop_watch *w = events[i].data.ptr;
+			unsigned int e = events[i].events;
+			int got = 0;
+
+			if (w->dead)
+				continue;
+			if (e & (EPOLLIN | EPOLLRDHUP))
+				got |= LOOP_READ;
+			if (e & EPOLLOUT)
+				got |= LOOP_WRITE;
+			if (e & EPOLLERR)
+				got |= LOOP_ERROR;
+			if (e & EPOLLHUP)
+				got |= LOOP_HUP;
+			w->fn(lp, w->fd, got, w->arg);
+		}
+		loop_fire_timers(lp);
+		loop_reap_dead(lp);
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+/*
+ * consolefs.c — the daemon: command line, configuration, mount, signals,
+ * and the order of shutting down. Everything runs on one event loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+
+#include "core/child.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "fs/fs.h"
+
+#define CONSOLEFS_VERSION "0.1"
+#define STOP_GRACE_MS 5000
+
+struct daemon {
+	struct loop		*loop;
+	struct fs		*fs;
+	int			 sigfd;
+	int			 stopping;
+	struct loop_timer	*kill_timer;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: consolefs [OPTIONS] MOUNTPOINT\n"
+	    "  -c, --config FILE   configuration file (default %s)\n"
+	    "  -f, --foreground    stay in the foreground, log to stderr\n"
+	    "      --lock-dir DIR  directory of UUCP lock files (default /var/lock)\n"
+	    "  -o OPT[,OPT]        extra FUSE mount options\n"
+	    "  -v, --verbose       more logging\n"
+	    "  -q, --quiet         less logging\n"
+	    "  -h, --help          this help\n"
+	    "      --version       print the version\n", CONFIG_DEFAULT_PATH);
+}
+
+static void
+daemon_kill_timer(struct loop *lp, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)lp;
+	d->kill_timer = NULL;
+	if (child_count() > 0) {
+		log_warn("%s: %d child(ren) still running after %d ms: SIGKILL", __func__,
+		    child_count(), STOP_GRACE_MS);
+		child_kill_all(SIGKILL);
+	}
+}
+
+/* SIGTERM/SIGINT: sessions see end of file, exec: children get SIGTERM and
+ * SIGKILL after a grace period, the mount goes; the loop ends once every
+ * child has been reaped. */
+static void
+daemon_stop(struct daemon *d, const char *why)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	log_info("%s: %s: stopping", __func__, why);
+	fs_shutdown(d->fs);
+	if (child_count() == 0) {
+		loop_stop(d->loop);
+		return;
+	}
+	d->kill_timer = loop_add_timer(d->loop, STOP_GRACE_MS, daemon_kill_timer, d);
+}
+
+static void
+daemon_signal(struct loop *lp, int fd, int events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			child_reap();
+			if (d->stopping && child_count() == 0)
+				loop_stop(lp);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			daemon_stop(d, strsignal(si.ssi_signo));
+			break;
+		case SIGHUP:
+			log_warn("%s: SIGHUP: reloading the configuration is not supported "
+			    "by this version; restart the daemon to apply changes", __func__);
+			break;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "lock-dir", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = NULL, *lock_dir = NULL, *mount_opts = NULL;
+	int foreground = 0, verbosity = LOG_LEVEL_INFO, opt, rc = 1;
+	struct daemon d = { .sigfd = -1 };
+	struct config *cf = NULL;
+	char *cause = NULL, mnt[PATH_MAX];
+	sigset_t sigs;
+
+	while ((opt = getopt_long(argc, argv, "c:fo:vqh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'L':
+			lock_dir = optarg;
+			break;
+		case 'o':
+			mount_opts = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'q':
+			verbosity--;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("consolefs %s\n", CONSOLEFS_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "consolefs: expected one MOUNTPOINT\n");
+		usage(stderr);
+		return 2;
+	}
+	if (verbosity < LOG_LEVEL_ERROR)
+		verbosity = LOG_LEVEL_ERROR;
+	if (realpath(argv[optind], mnt) == NULL) {
+		fprintf(stderr, "consolefs: %s: %s\n", argv[optind], strerror(errno));
+		return 2;
+	}
+	cf = config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
+	    config_path == NULL, &cause);
+	if (cf == NULL) {
+		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot read the configuration");
+		free(cause);
+		return 2;
+	}
+	if (lock_dir == NULL)
+		lock_dir = cf->lock_dir != NULL ? cf->lock_dir : "/var/lock";
+	log_init("consolefs", foreground, verbosity);
+
+	/* Signals arrive on the loop through a signalfd; SIGPIPE is ignored so
+	 * a closed socket backend is an EPIPE, not the end of the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+	/* Mount first so a failure is reported to the caller; requests wait in
+	 * /dev/fuse until the loop runs, after the consoles exist. */
+	if ((d.fs = fs_mount(mnt, mount_opts, &cause)) == NULL) {
+		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot mount");
+		goto out;
+	}
+	if (fuse_daemonize(foreground) != 0) {
+		log_error("%s: cannot daemonize", __func__);
+		goto out;
+	}
+	if ((d.loop = loop_create()) == NULL) {
+		log_error("%s: cannot create the event loop: %s", __func__, strerror(errno));
+		goto out;
+	}
+	if ((d.sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
+	    loop_add_fd(d.loop, d.sigfd, LOOP_READ, daemon_signal, &d) == -1) {
+		log_error("%s: cannot watch signals: %s", __func__, strerror(errno));
+		goto out;
+	}
+	if (fs_start(d.fs, d.loop, cf, lock_dir, &cause) == -1) {
+		log_error("%s: %s", __func__, cause ? cause : "cannot start");
+		goto out;
+	}
+	log_info("%s: serving %s (lock directory %s)", __func__, mnt, lock_dir);
+	if (loop_run(d.loop) == -1) {
+		log_error("%s: event loop: %s", __func__, strerror(errno));
+		goto out;
+	}
+	if (!d.stopping) {
+		/* The mount went away under us (fusermount -u): tidy up the same way. */
+		log_info("%s: %s was unmounted", __func__, mnt);
+		daemon_stop(&d, "unmounted");
+		if (child_count() > 0 && loop_run(d.loop) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && d.fs != NULL && d.loop != NULL && !d.stopping) {
+		/* fatal after mount: still end sessions, stop children, unmount. */
+		fs_shutdown(d.fs);
+		child_kill_all(SIGKILL);
+	}
+	fs_free(d.fs);
+	if (d.sigfd != -1)
+		close(d.sigfd);
+	loop_free(d.loop);
+	config_free(cf);
+	free(cause);
+	return rc;
+}
