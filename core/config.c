@@ -653,7 +653,7 @@ config_handler(void *user, const char *section, const char *name, const char *va
 			return 0;
 		}
 		break;
-	case CONFIG_DOMAIN:
+	default:	/* CONFIG_DOMAIN */
 		k = config_key_index(config_domain_keys, CONFIG_NKEYS(config_domain_keys), name);
 		if (k == -1)
 			return config_device(p, name, value) == 0;
