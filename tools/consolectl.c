@@ -1,0 +1,707 @@
+/*
+ * consolectl.c — the command-line tool of consolefs: list the consoles,
+ * attach to one the way `virsh console` does, take one over, add and remove
+ * domains and devices. It talks to the daemon only through the mounted
+ * filesystem (directories, files, symbolic links, extended attributes), so
+ * everything it does can also be done with ls, cat, getfattr and setfattr.
+ * Not for reading the configuration file: that is the daemon's business.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "tools/attach.h"
+#include "tools/tree.h"
+
+#define CTL_VERSION "0.1"
+
+/* Exit codes, documented in consolectl(1). */
+enum {
+	CTL_EXIT_OK = 0,	/* done; for attach: left with the escape */
+	CTL_EXIT_ERROR = 1,	/* usage or other error */
+	CTL_EXIT_NOENT = 2,	/* no such domain or device */
+	CTL_EXIT_BUSY = 3,
+	CTL_EXIT_CLOSED = 4,	/* the console reached end of file */
+	CTL_EXIT_TAKEN = 5,	/* taken over by user.force */
+	CTL_EXIT_ABSENT = 6,	/* the backend is not there (ENXIO) */
+	CTL_EXIT_SIGNAL = 7,
+};
+
+static const char ctl_usage_text[] =
+"usage: consolectl [-m MOUNTPOINT] COMMAND [ARGS]\n"
+"\n"
+"  list [--json]                      list domains and their consoles\n"
+"  attach [-f] [-e ESC] DOMAIN[/DEV]  connect the terminal to a console\n"
+"  force DOMAIN[/DEV]                 end the session holding a console\n"
+"  add DOMAIN [DEV BACKEND]           add a domain, or a device to it\n"
+"  remove DOMAIN[/DEV]                remove a device, or an empty domain\n"
+"\n"
+"  -m, --mount DIR  mount point (default $CONSOLEFS_MOUNT, else /run/consoles)\n"
+"  -f, --force      (attach) take the console over first\n"
+"  -e, --escape C   (attach) escape character, ^X or one character (^])\n"
+"  -h, --help       this help;  --version  print the version\n"
+"\n"
+"A DOMAIN is a name or a UUID; without /DEV, attach and force use\n"
+"console0, else serial0, else the first device. See consolectl(1).\n";
+
+static void ctl_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+ctl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("consolectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* A usage error: the synopsis of the command, and where to read more. */
+static int
+ctl_usage(const char *synopsis)
+{
+	fprintf(stderr, "usage: consolectl [-m MOUNTPOINT] %s\n"
+	    "Try 'consolectl --help' or man consolectl.\n", synopsis);
+	return CTL_EXIT_ERROR;
+}
+
+/* Say the mount point looks wrong, when it does. */
+static void
+ctl_hint_mount(void)
+{
+	char *hint = tree_mount_hint();
+
+	if (hint != NULL)
+		ctl_warn("%s", hint);
+	free(hint);
+}
+
+/* tree_resolve, saying what went wrong; 0 or an exit code. */
+static int
+ctl_resolve(const char *arg, int pick, struct tree_target *t)
+{
+	char *cause;
+	int saverr;
+
+	if (tree_resolve(arg, pick, t, &cause) == 0)
+		return 0;
+	saverr = errno;
+	ctl_warn("%s", cause != NULL ? cause : strerror(saverr));
+	free(cause);
+	return saverr == ENOENT ? CTL_EXIT_NOENT : CTL_EXIT_ERROR;
+}
+
+/* The length of the valid UTF-8 sequence at P, or 0 when it is not one. */
+static int
+ctl_utf8_len(const unsigned char *p)
+{
+	int n;
+	unsigned int c;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, c = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, c = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, c = p[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Print S in a table cell of WIDTH (unpadded when LAST): control
+ * characters and bytes that are not UTF-8 become '?'. */
+static void
+ctl_cell(const char *s, int width, int last)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0, n;
+
+	for (; *p != '\0'; w++) {
+		if ((n = ctl_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f) {
+			putchar('?');
+			p++;
+		} else {
+			fwrite(p, 1, n, stdout);
+			p += n;
+		}
+	}
+	if (!last)
+		printf("%*s", width - w + 2, "");
+}
+
+/* How many columns ctl_cell takes for S. */
+static int
+ctl_cell_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int w = 0, n;
+
+	for (; *p != '\0'; w++)
+		p += (n = ctl_utf8_len(p)) == 0 ? 1 : n;
+	return w;
+}
+
+/* Print S as a JSON string (null for NULL); bad UTF-8 becomes U+FFFD. */
+static void
+ctl_json_string(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
+
+	if (s == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	while (*p != '\0') {
+		if (*p == '"' || *p == '\\') {
+			printf("\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p++);
+		} else if ((n = ctl_utf8_len(p)) == 0) {
+			fputs("\\ufffd", stdout);
+			p++;
+		} else {
+			fwrite(p, 1, n, stdout);
+			p += n;
+		}
+	}
+	putchar('"');
+}
+
+enum { COL_DOMAIN, COL_UUID, COL_DEVICE, COL_BACKEND, COL_STATE, COL_HOLDER,
+    COL_N };
+static const char *const ctl_columns[COL_N] = {
+	"domain", "uuid", "device", "backend", "state", "holder"
+};
+
+/*
+ * An attribute for `list`: its value, or NULL when missing. *SHOW is what
+ * the table prints: the value, "-" when absent (ENODATA, or not a device)
+ * or "?" when it could not be read (usually no read permission).
+ */
+static char *
+ctl_list_attr(const char *path, const char *name, const char **show)
+{
+	char *v;
+
+	if (path == NULL) {
+		*show = "-";
+		return NULL;
+	}
+	if ((v = tree_xattr(path, name)) == NULL)
+		*show = errno == ENODATA ? "-" : "?";
+	else
+		*show = v;
+	return v;
+}
+
+static int
+ctl_cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char **doms = NULL, **devs, ***rows = NULL;
+	size_t nrows = 0;
+	int json = 0, c, width[COL_N] = { 0 }, rc = CTL_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = 1; break;
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("list [--json]");
+		}
+	}
+	if (optind != argc)
+		return ctl_usage("list [--json]");
+	if ((doms = tree_entries(tree_mount, 1)) == NULL) {
+		char *hint = tree_mount_hint();
+
+		ctl_warn("%s", hint != NULL ? hint : strerror(errno));
+		free(hint);
+		return CTL_EXIT_ERROR;
+	}
+	if (doms[0] == NULL)
+		ctl_hint_mount();
+
+	/* Rows of 2 * COL_N strings: the values (NULL when missing), then what
+	 * the table shows. */
+	for (size_t i = 0; doms[i] != NULL; i++) {
+		char *dir = tree_join(tree_mount, doms[i]);
+
+		if ((devs = tree_entries(dir, 0)) == NULL) {
+			ctl_warn("%s: %s", dir, strerror(errno));
+			free(dir);
+			continue;
+		}
+		for (size_t j = 0; j == 0 || devs[j] != NULL; j++) {
+			char **r = calloc(2 * COL_N, sizeof *r), ***nr;
+			char *dev = NULL;
+			const char *show;
+
+			nr = realloc(rows, (nrows + 1) * sizeof *rows);
+			if (r == NULL || nr == NULL) {
+				ctl_warn("out of memory");
+				exit(CTL_EXIT_ERROR);
+			}
+			rows = nr;
+			rows[nrows++] = r;
+			r[COL_DOMAIN] = strdup(doms[i]);
+			r[COL_N + COL_DOMAIN] = strdup(doms[i]);
+			r[COL_UUID] = ctl_list_attr(dir, "user.uuid", &show);
+			r[COL_N + COL_UUID] = strdup(show);
+			if (devs[j] != NULL) {
+				dev = tree_join(dir, devs[j]);
+				r[COL_DEVICE] = strdup(devs[j]);
+			}
+			r[COL_N + COL_DEVICE] = strdup(dev != NULL ? devs[j] : "-");
+			r[COL_BACKEND] = ctl_list_attr(dev, "user.backend", &show);
+			r[COL_N + COL_BACKEND] = strdup(show);
+			r[COL_STATE] = ctl_list_attr(dev, "user.state", &show);
+			r[COL_N + COL_STATE] = strdup(show);
+			r[COL_HOLDER] = ctl_list_attr(dev, "user.holder", &show);
+			r[COL_N + COL_HOLDER] = strdup(show);
+			free(dev);
+			if (devs[j] == NULL)
+				break;
+		}
+		tree_free_entries(devs);
+		free(dir);
+	}
+
+	for (size_t i = 0; i < nrows; i++)
+		for (int k = 0; k < COL_N; k++)
+			if (rows[i][COL_N + k] == NULL) {
+				ctl_warn("out of memory");
+				goto fail;
+			}
+	if (json) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < nrows; i++) {
+			fputs(i == 0 ? "\n  {" : ",\n  {", stdout);
+			for (int k = 0; k < COL_N; k++) {
+				printf("%s\"%s\": ", k == 0 ? "" : ", ",
+				    ctl_columns[k]);
+				ctl_json_string(rows[i][k]);
+			}
+			fputs("}", stdout);
+		}
+		fputs(nrows == 0 ? "]\n" : "\n]\n", stdout);
+	} else {
+		for (int k = 0; k < COL_N; k++)
+			width[k] = strlen(ctl_columns[k]);
+		for (size_t i = 0; i < nrows; i++)
+			for (int k = 0; k < COL_N; k++)
+				if (ctl_cell_width(rows[i][COL_N + k]) > width[k])
+					width[k] = ctl_cell_width(rows[i][COL_N + k]);
+		for (int k = 0; k < COL_N; k++) {
+			char head[16];
+
+			for (int l = 0; l <= (int)strlen(ctl_columns[k]); l++)
+				head[l] = toupper((unsigned char)ctl_columns[k][l]);
+			ctl_cell(head, width[k], k == COL_N - 1);
+		}
+		putchar('\n');
+		for (size_t i = 0; i < nrows; i++) {
+			for (int k = 0; k < COL_N; k++)
+				ctl_cell(rows[i][COL_N + k], width[k], k == COL_N - 1);
+			putchar('\n');
+		}
+	}
+	rc = CTL_EXIT_OK;
+fail:
+	for (size_t i = 0; i < nrows; i++) {
+		for (int k = 0; k < 2 * COL_N; k++)
+			free(rows[i][k]);
+		free(rows[i]);
+	}
+	free(rows);
+	tree_free_entries(doms);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_warn("standard output: %s", strerror(errno));
+		rc = CTL_EXIT_ERROR;
+	}
+	return rc;
+}
+
+/* Say that T is busy, and who holds it when that can be read. */
+static void
+ctl_say_busy(const struct tree_target *t, int foreign)
+{
+	char *who = tree_xattr(t->path, "user.holder");
+
+	if (who == NULL)
+		ctl_warn("%s is busy", t->label);
+	else
+		ctl_warn("%s is busy: held by %s", t->label, who);
+	if (foreign || (who != NULL && strncmp(who, "lock=", 5) == 0))
+		ctl_warn("a program outside consolefs holds its lock file; "
+		    "consolefs never breaks such a lock");
+	else
+		ctl_warn("use 'consolectl attach -f' or 'consolectl force' "
+		    "to take it over");
+	free(who);
+}
+
+/* Take T over with user.force; 0 or an exit code (the message said). */
+static int
+ctl_force(const struct tree_target *t)
+{
+	if (setxattr(t->path, "user.force", "1", 1, 0) == 0)
+		return 0;
+	switch (errno) {
+	case EBUSY:
+		ctl_say_busy(t, 1);
+		return CTL_EXIT_BUSY;
+	case ENOENT:
+		ctl_warn("no such device: %s", t->label);
+		return CTL_EXIT_NOENT;
+	case EACCES:
+	case EPERM:
+		ctl_warn("cannot take over %s: permission denied (it needs "
+		    "write permission on %s)", t->label, t->path);
+		return CTL_EXIT_ERROR;
+	case ENOTSUP:
+		ctl_warn("cannot take over %s: %s does not support user.force "
+		    "(is it a consolefs mount?)", t->label, tree_mount);
+		return CTL_EXIT_ERROR;
+	default:
+		ctl_warn("cannot take over %s: %s", t->label, strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
+}
+
+static int
+ctl_cmd_force(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tree_target t;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("force DOMAIN[/DEV]");
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage("force DOMAIN[/DEV]");
+	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
+		return rc;
+	rc = ctl_force(&t);
+	tree_target_free(&t);
+	return rc;
+}
+
+static int
+ctl_cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "escape", required_argument, NULL, 'e' },
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tree_target t = { 0 };
+	struct attach_result res;
+	char *state;
+	int c, rc, force = 0, esc = ATTACH_ESCAPE_DEFAULT, cfd = -1;
+
+	while ((c = getopt_long(argc, argv, "fe:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': force = 1; break;
+		case 'e':
+			if ((esc = attach_escape_parse(optarg)) == -1) {
+				ctl_warn("bad escape character '%s': use ^X "
+				    "or a single character", optarg);
+				return CTL_EXIT_ERROR;
+			}
+			break;
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("attach [-f] [-e ESC] DOMAIN[/DEV]");
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage("attach [-f] [-e ESC] DOMAIN[/DEV]");
+	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
+		return rc;
+	if (force && (rc = ctl_force(&t)) != 0)
+		goto fail;
+
+	cfd = open(t.path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (cfd == -1) {
+		switch (errno) {
+		case EBUSY:
+			ctl_say_busy(&t, 0);
+			rc = CTL_EXIT_BUSY;
+			break;
+		case ENXIO:
+			if ((state = tree_xattr(t.path, "user.state")) != NULL)
+				ctl_warn("%s is not available (state: %s)",
+				    t.label, state);
+			else
+				ctl_warn("%s is not available", t.label);
+			free(state);
+			rc = CTL_EXIT_ABSENT;
+			break;
+		case ENOENT:
+			ctl_warn("no such device: %s", t.label);
+			rc = CTL_EXIT_NOENT;
+			break;
+		default:
+			ctl_warn("cannot open %s: %s", t.path, strerror(errno));
+			rc = CTL_EXIT_ERROR;
+			break;
+		}
+		goto fail;
+	}
+
+	attach_run(cfd, esc, t.label, &res);
+	switch (res.end) {
+	case ATTACH_ESCAPE:
+		rc = CTL_EXIT_OK;
+		break;
+	case ATTACH_CLOSED:
+		ctl_warn("console closed: %s reached its end", t.label);
+		rc = CTL_EXIT_CLOSED;
+		break;
+	case ATTACH_TAKEN:
+		ctl_warn("session taken over by another user: %s was forced "
+		    "away from you", t.label);
+		rc = CTL_EXIT_TAKEN;
+		break;
+	case ATTACH_SIGNAL:
+		ctl_warn("ended by a signal (%s)", strsignal(res.err));
+		rc = CTL_EXIT_SIGNAL;
+		break;
+	case ATTACH_FAILED:
+		ctl_warn("%s: %s", res.what, strerror(res.err));
+		rc = CTL_EXIT_ERROR;
+		break;
+	}
+fail:
+	if (cfd != -1)
+		close(cfd);
+	tree_target_free(&t);
+	return rc;
+}
+
+/* Say why changing the tree failed; returns the exit code. */
+static int
+ctl_tree_error(const char *doing, const char *name)
+{
+	int e = errno;
+
+	if (e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP ||
+	    (e == EPERM && geteuid() == 0)) {
+		ctl_warn("this consolefs does not support changing the tree at "
+		    "run time (cannot %s %s: %s)", doing, name, strerror(e));
+		return CTL_EXIT_ERROR;
+	}
+	if (e == EPERM || e == EACCES) {
+		ctl_warn("cannot %s %s: permission denied (changing the tree "
+		    "needs root)", doing, name);
+		return CTL_EXIT_ERROR;
+	}
+	ctl_warn("cannot %s %s: %s", doing, name, strerror(e));
+	return e == ENOENT ? CTL_EXIT_NOENT : CTL_EXIT_ERROR;
+}
+
+static int
+ctl_cmd_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dom, *dev = NULL, *backend = NULL;
+	char *dir = NULL, *path = NULL, *label = NULL;
+	int c, rc = CTL_EXIT_ERROR;
+
+	while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("add DOMAIN [DEV BACKEND]");
+		}
+	}
+	/* "+": stop at the first word, so a backend such as "exec:sh -c x"
+	 * given as separate words is never taken for options. */
+	if (argc - optind != 1 && argc - optind != 3)
+		return ctl_usage("add DOMAIN [DEV BACKEND]");
+	dom = argv[optind];
+	if (argc - optind == 3) {
+		dev = argv[optind + 1];
+		backend = argv[optind + 2];
+	}
+	if (!tree_plain_name(dom) || (dev != NULL && !tree_plain_name(dev))) {
+		ctl_warn("bad name '%s': names are 1 to 64 characters of "
+		    "A-Z a-z 0-9 _ . - and do not start with '.'",
+		    tree_plain_name(dom) ? dev : dom);
+		return CTL_EXIT_ERROR;
+	}
+	dir = tree_join(tree_mount, dom);
+	if (mkdir(dir, 0755) != 0 && (errno != EEXIST || dev == NULL)) {
+		if (errno == EEXIST)
+			ctl_warn("domain %s already exists", dom);
+		else if (errno == EINVAL || errno == ENAMETOOLONG)
+			ctl_warn("cannot add %s: %s (names are 1 to 64 "
+			    "characters of A-Z a-z 0-9 _ . -)", dom,
+			    strerror(errno));
+		else
+			ctl_tree_error("add", dom);
+		goto fail;
+	}
+	if (dev != NULL) {
+		path = tree_join(dir, dev);
+		label = tree_join(dom, dev);
+		if (symlink(backend, path) != 0) {
+			if (errno == EEXIST)
+				ctl_warn("device %s already exists", label);
+			else if (errno == EINVAL || errno == ENAMETOOLONG)
+				ctl_warn("cannot add %s: %s (check the device "
+				    "name and the backend string '%s')", label,
+				    strerror(errno), backend);
+			else
+				ctl_tree_error("add", label);
+			goto fail;
+		}
+	}
+	rc = CTL_EXIT_OK;
+fail:
+	free(label);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+static int
+ctl_cmd_remove(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tree_target t;
+	char *arg;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("remove DOMAIN[/DEV]");
+		}
+	}
+	/* "remove DOMAIN DEV" is accepted too, to mirror "add". */
+	if (argc - optind == 2) {
+		if (strchr(argv[optind], '/') != NULL)
+			return ctl_usage("remove DOMAIN[/DEV]");
+		arg = tree_join(argv[optind], argv[optind + 1]);
+	} else if (argc - optind == 1)
+		arg = strdup(argv[optind]);
+	else
+		return ctl_usage("remove DOMAIN[/DEV]");
+	if (arg == NULL)
+		return CTL_EXIT_ERROR;
+	rc = ctl_resolve(arg, 0, &t);
+	free(arg);
+	if (rc != 0)
+		return rc;
+	if ((t.device != NULL ? unlink(t.path) : rmdir(t.path)) != 0) {
+		if (errno == ENOTEMPTY || errno == EEXIST) {
+			ctl_warn("cannot remove %s: the domain still has "
+			    "devices; remove them first", t.label);
+			rc = CTL_EXIT_ERROR;
+		} else
+			rc = ctl_tree_error("remove", t.label);
+	}
+	tree_target_free(&t);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const struct {
+		const char	*name;
+		int		(*fn)(int, char **);
+	} cmds[] = {
+		{ "list", ctl_cmd_list }, { "attach", ctl_cmd_attach },
+		{ "force", ctl_cmd_force }, { "add", ctl_cmd_add },
+		{ "remove", ctl_cmd_remove },
+	};
+	const char *env;
+	int c;
+
+	if ((env = getenv("CONSOLEFS_MOUNT")) != NULL && *env != '\0')
+		tree_mount = env;
+	/* "+": stop at the command word; its own options follow it. */
+	while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		case 'V': puts("consolectl " CTL_VERSION); return CTL_EXIT_OK;
+		default: return ctl_usage("COMMAND [ARGS]");
+		}
+	}
+	if (optind >= argc) {
+		ctl_warn("no command given");
+		return ctl_usage("COMMAND [ARGS]");
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		fputs(ctl_usage_text, stdout);
+		return CTL_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		if (strcmp(argv[optind], cmds[i].name) != 0)
+			continue;
+		argc -= optind;
+		argv += optind;
+		optind = 0;	/* glibc: start over on the command's words */
+		return cmds[i].fn(argc, argv);
+	}
+	ctl_warn("unknown command '%s'", argv[optind]);
+	return ctl_usage("COMMAND [ARGS]");
+}
