@@ -360,8 +360,9 @@ ctl_say_busy(const struct tree_target *t, int foreign)
 		ctl_warn("%s is busy", t->label);
 	else
 		ctl_warn("%s is busy: held by %s", t->label, who);
-	if (foreign || (who != NULL && strncmp(who, "lock=", 5) == 0))
-		ctl_warn("a program outside consolefs holds its lock file; "
+	if (foreign || (who != NULL && (strncmp(who, "lock=", 5) == 0 ||
+	    strncmp(who, "flock=", 6) == 0)))
+		ctl_warn("a program outside consolefs holds its lock; "
 		    "consolefs never breaks such a lock");
 	else
 		ctl_warn("use 'consolectl attach -f' or 'consolectl force' "
