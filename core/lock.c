@@ -187,7 +187,8 @@ out:
 }
 
 /*
- * Remove PATH if it is still the file described by ST. Narrows, without
+ * Remove PATH if it is still the file described by ST: 1 when removed, 0
+ * when it was gone or is another file by now, -1 on error. Narrows, without
  * closing, the window in which another process replaces the lock between
  * our reading it and our removing it.
  */
@@ -200,9 +201,9 @@ lock_unlink_same(const char *path, const struct stat *st)
 		return errno == ENOENT ? 0 : -1;
 	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
 		return 0;
-	if (unlink(path) == -1 && errno != ENOENT)
-		return -1;
-	return 0;
+	if (unlink(path) == -1)
+		return errno == ENOENT ? 0 : -1;
+	return 1;
 }
 
 /* Whether ERR from creating a lock means the directory cannot be written. */
@@ -262,7 +263,7 @@ lock_look(const char *path, int may_remove, pid_t *holder)
 			errno = EBUSY;
 		goto out;
 	}
-	if (lock_unlink_same(path, &st) == -1) {
+	if ((r = lock_unlink_same(path, &st)) == -1) {
 		saverr = errno;
 		/* An unwritable directory is reported once by the caller. */
 		log_msg(lock_unwritable(saverr) ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
@@ -271,8 +272,9 @@ lock_look(const char *path, int may_remove, pid_t *holder)
 		errno = saverr;
 		goto out;
 	}
-	log_info("%s: removed stale lock %s of pid %d", __func__, path,
-	    (int)pid);
+	if (r == 1)
+		log_info("%s: removed stale lock %s of pid %d", __func__, path,
+		    (int)pid);
 	r = 0;
 out:
 	saverr = errno;
@@ -399,10 +401,10 @@ lock_acquire(const char *dir, const char *devpath, pid_t pid,
 			goto fail;
 
 		/*
-		 * Two processes that both saw the same stale lock may both
-		 * remove "it": the second then removes the first one's fresh
-		 * lock. Reading back catches the case where that happened
-		 * before now; the first then stands down.
+		 * A tool that does not flock() (see lock_look) and read the
+		 * stale lock before we replaced it may have removed our fresh
+		 * lock as "it" and made its own. Reading back catches that
+		 * when it happened before now; we then stand down.
 		 */
 		r = lock_read(lk->path, &found, &st, NULL);
 		if (r == 0 && st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) {
