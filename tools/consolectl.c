@@ -482,6 +482,13 @@ ctl_cmd_attach(int argc, char **argv)
 			ctl_warn("no such device: %s", t.label);
 			rc = CTL_EXIT_NOENT;
 			break;
+		case EACCES:
+		case EPERM:
+			ctl_warn("cannot attach to %s: permission denied (it needs "
+			    "read and write permission on %s; see owner, group "
+			    "and mode in consolefs.conf(5))", t.label, t.path);
+			rc = CTL_EXIT_ERROR;
+			break;
 		default:
 			ctl_warn("cannot open %s: %s", t.path, strerror(errno));
 			rc = CTL_EXIT_ERROR;
