@@ -120,7 +120,7 @@ console_end(struct console *c, const char *why)
 }
 
 static void
-console_hangup(struct console *c)
+console_backend_hup(struct console *c)
 {
 	if (backend_gone(c->be, c->fd)) {
 		console_end(c, "hang-up");
@@ -197,7 +197,7 @@ console_read_backend(struct console *c)
 		 * pty slave with no master, socket closed). */
 		if (got)
 			console_wake(c);
-		console_hangup(c);
+		console_backend_hup(c);
 		return;
 	}
 	if (got)
@@ -213,7 +213,7 @@ console_write_backend(struct console *c)
 	if (n == -1 && errno != EAGAIN && errno != EINTR) {
 		log_info("%s: %s: write: %s", __func__, c->name, strerror(errno));
 		ring_clear(c->in);
-		console_hangup(c);
+		console_backend_hup(c);
 		return;
 	}
 	if (n > 0)
@@ -284,8 +284,22 @@ console_stop(struct console *c)
 		if (s->wake != NULL)
 			s->wake(s, s->arg);
 	}
-	console_close_fd(c);
+	/* A per-session fd goes now (and with it our lock file). An exec:
+	 * master stays open and is still read until the child is gone:
+	 * closing it would hang up the child's terminal, a SIGHUP before the
+	 * SIGTERM it is owed. */
+	if (!backend_persistent(c->be))
+		console_close_fd(c);
 	backend_stop(c->be);
+}
+
+/* Daemon stopping, a while after console_stop: close an exec: master, so
+ * a child that ignores SIGTERM (an interactive shell) gets the SIGHUP of a
+ * terminal that went away. */
+void
+console_hangup(struct console *c)
+{
+	console_close_fd(c);
 }
 
 /* End the session, stop the backend, free (NULL is ok). */
@@ -294,8 +308,10 @@ console_free(struct console *c)
 {
 	if (c == NULL)
 		return;
-	if (c->be != NULL)
+	if (c->be != NULL) {
 		console_stop(c);
+		console_close_fd(c);
+	}
 	backend_free(c->be);
 	ring_free(c->out);
 	ring_free(c->in);

@@ -39,6 +39,9 @@ void console_free(struct console *c);
 /* Daemon stopping: the session reads end of file, exec: children get SIGTERM. */
 void console_stop(struct console *c);
 
+/* Daemon stopping, after console_stop: hang up an exec: child's terminal. */
+void console_hangup(struct console *c);
+
 /* Start a session: NULL with errno EBUSY (held, reserved, or locked by
  * another program) or ENXIO (backend absent). WAKE is called on progress. */
 struct console_session *console_open(struct console *c,

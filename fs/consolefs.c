@@ -23,6 +23,8 @@
 
 #define CONSOLEFS_VERSION "0.1"
 #define STOP_GRACE_MS 5000
+#define STOP_HANGUP_MS 1000
+#define STOP_FILES_MS 500
 
 struct daemon {
 	struct loop		*loop;
@@ -30,6 +32,8 @@ struct daemon {
 	int			 sigfd;
 	int			 stopping;
 	struct loop_timer	*kill_timer;
+	long long		 deadline;
+	long long		 files_deadline;
 };
 
 static void
@@ -48,6 +52,19 @@ usage(FILE *f)
 }
 
 static void
+daemon_hangup_timer(struct loop *lp, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)lp;
+	if (child_count() > 0) {
+		log_info("%s: %d child(ren) still running %d ms after SIGTERM: hanging up "
+		    "their terminals", __func__, child_count(), STOP_HANGUP_MS);
+		fs_hangup(d->fs);
+	}
+}
+
+static void
 daemon_kill_timer(struct loop *lp, void *arg)
 {
 	struct daemon *d = arg;
@@ -55,15 +72,33 @@ daemon_kill_timer(struct loop *lp, void *arg)
 	(void)lp;
 	d->kill_timer = NULL;
 	if (child_count() > 0) {
-		log_warn("%s: %d child(ren) still running after %d ms: SIGKILL", __func__,
-		    child_count(), STOP_GRACE_MS);
+		log_warn("%s: %d child(ren) still running %d ms after SIGTERM: SIGKILL",
+		    __func__, child_count(), STOP_GRACE_MS);
 		child_kill_all(SIGKILL);
 	}
 }
 
-/* SIGTERM/SIGINT: sessions see end of file, exec: children get SIGTERM and
- * SIGKILL after a grace period, the mount goes; the loop ends once every
- * child has been reaped. */
+/* While stopping: end the loop once every child is reaped and no file is
+ * open (a reader that was between two reads still gets its end of file),
+ * but wait for open files at most STOP_FILES_MS, and for anything at most
+ * a second past the grace period. */
+static void
+daemon_check_timer(struct loop *lp, void *arg)
+{
+	struct daemon *d = arg;
+	long long now = loop_now_ms();
+
+	if ((child_count() == 0 && (fs_idle(d->fs) || now > d->files_deadline)) ||
+	    now > d->deadline) {
+		loop_stop(lp);
+		return;
+	}
+	loop_add_timer(lp, 20, daemon_check_timer, d);
+}
+
+/* SIGTERM/SIGINT: sessions see end of file, the mount goes, exec: children
+ * get SIGTERM, after 1 s a hang-up of their terminal (interactive shells
+ * ignore SIGTERM but not SIGHUP), and SIGKILL after the grace period. */
 static void
 daemon_stop(struct daemon *d, const char *why)
 {
@@ -72,11 +107,11 @@ daemon_stop(struct daemon *d, const char *why)
 	d->stopping = 1;
 	log_info("%s: %s: stopping", __func__, why);
 	fs_shutdown(d->fs);
-	if (child_count() == 0) {
-		loop_stop(d->loop);
-		return;
-	}
+	d->deadline = loop_now_ms() + STOP_GRACE_MS + 1000;
+	d->files_deadline = loop_now_ms() + STOP_FILES_MS;
+	loop_add_timer(d->loop, STOP_HANGUP_MS, daemon_hangup_timer, d);
 	d->kill_timer = loop_add_timer(d->loop, STOP_GRACE_MS, daemon_kill_timer, d);
+	daemon_check_timer(d->loop, d);
 }
 
 static void
@@ -85,13 +120,11 @@ daemon_signal(struct loop *lp, int fd, int events, void *arg)
 	struct daemon *d = arg;
 	struct signalfd_siginfo si;
 
-	(void)events;
+	(void)lp, (void)events;
 	while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
 			child_reap();
-			if (d->stopping && child_count() == 0)
-				loop_stop(lp);
 			break;
 		case SIGTERM:
 		case SIGINT:
@@ -220,7 +253,7 @@ main(int argc, char **argv)
 		/* The mount went away under us (fusermount -u): tidy up the same way. */
 		log_info("%s: %s was unmounted", __func__, mnt);
 		daemon_stop(&d, "unmounted");
-		if (child_count() > 0 && loop_run(d.loop) == -1)
+		if (loop_run(d.loop) == -1)
 			goto out;
 	}
 	rc = 0;

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ struct fs {
 	char			*mountpoint;
 	int			 fd;
 	int			 unmounted;
+	int			 stopping;
 	int			 interrupts;	/* some pending request was interrupted */
 	struct node	       **nodes;		/* indexed by ino */
 	size_t			 nnodes;
@@ -577,6 +579,7 @@ fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 		fi->direct_io = 1;
+		fi->noflush = 1;
 		fi->fh = (uintptr_t)h;
 		fuse_reply_open(req, fi);
 		return;
@@ -597,6 +600,9 @@ fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
 	fi->keep_cache = 0;
+	/* No FLUSH on close: nothing to flush, and a close after the daemon
+	 * has gone would otherwise fail with ECONNABORTED. */
+	fi->noflush = 1;
 	fi->fh = (uintptr_t)h;
 	stream_mark_next();
 	if (fuse_reply_open(req, fi) != 0) {
@@ -966,16 +972,24 @@ static const struct fuse_lowlevel_ops fs_ops = {
 /* ---- the session on the loop ---- */
 
 static void
+fs_fuse_gone(struct fs *fs)
+{
+	fs->unmounted = 1;
+	loop_del_fd(fs->loop, fs->fd);
+	/* While stopping, the daemon decides when the loop ends. */
+	if (!fs->stopping)
+		loop_stop(fs->loop);
+}
+
+static void
 fs_fuse_event(struct loop *lp, int fd, int events, void *arg)
 {
 	struct fs *fs = arg;
 
 	(void)lp, (void)fd;
 	if (events & LOOP_ERROR && !(events & LOOP_READ)) {
-		/* Unmounted from outside: only EPOLLERR is reported. */
-		fs->unmounted = 1;
-		loop_del_fd(fs->loop, fs->fd);
-		loop_stop(fs->loop);
+		/* Unmounted (and every file closed): only EPOLLERR is reported. */
+		fs_fuse_gone(fs);
 		return;
 	}
 	/* Several requests per wake-up, so one busy file cannot starve the rest. */
@@ -985,18 +999,13 @@ fs_fuse_event(struct loop *lp, int fd, int events, void *arg)
 		if (res == -EAGAIN || res == -EINTR)
 			break;
 		if (res <= 0) {
-			fs->unmounted = 1;
-			loop_del_fd(fs->loop, fs->fd);
-			loop_stop(fs->loop);
+			fs_fuse_gone(fs);
 			return;
 		}
 		fuse_session_process_buf(fs->se, &fs->buf);
 	}
-	if (fuse_session_exited(fs->se)) {
-		fs->unmounted = 1;
-		loop_del_fd(fs->loop, fs->fd);
-		loop_stop(fs->loop);
-	}
+	if (fuse_session_exited(fs->se))
+		fs_fuse_gone(fs);
 }
 
 /* Create the FUSE session and mount it on MOUNTPOINT. */
@@ -1077,19 +1086,42 @@ fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
 	return 0;
 }
 
-/* Stop: sessions read end of file, exec: children get SIGTERM, unmount. */
+/* Stop: sessions read end of file, exec: children get SIGTERM, unmount.
+ * As root the mount is detached at once but the connection is still served,
+ * so a reader that was between two reads gets end of file rather than
+ * ENOTCONN; fs_idle says when nobody holds a file any more. */
 void
 fs_shutdown(struct fs *fs)
 {
+	if (fs->stopping)
+		return;
+	fs->stopping = 1;
 	for (size_t i = 0; i < fs->nnodes; i++)
 		if (fs->nodes[i] != NULL && fs->nodes[i]->con != NULL)
 			console_stop(fs->nodes[i]->con);
-	if (fs->loop != NULL && fs->fd != -1)
+	if (geteuid() == 0 && umount2(fs->mountpoint, MNT_DETACH) == 0)
+		return;
+	if (fs->loop != NULL && fs->fd != -1 && !fs->unmounted)
 		loop_del_fd(fs->loop, fs->fd);
-	if (fs->se != NULL) {
-		fuse_session_unmount(fs->se);
-		fs->fd = -1;
-	}
+	fs->unmounted = 1;
+	fuse_session_unmount(fs->se);
+	fs->fd = -1;
+}
+
+/* Hang up every exec: child's terminal (the second step of stopping). */
+void
+fs_hangup(struct fs *fs)
+{
+	for (size_t i = 0; i < fs->nnodes; i++)
+		if (fs->nodes[i] != NULL && fs->nodes[i]->con != NULL)
+			console_hangup(fs->nodes[i]->con);
+}
+
+/* Whether no file is open any more (or the connection is gone). */
+int
+fs_idle(const struct fs *fs)
+{
+	return fs->unmounted || fs->handles == NULL;
 }
 
 /* Whether the kernel side went away. */

@@ -18,6 +18,10 @@ int fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
     const char *lock_dir, char **cause);
 /* Stop: sessions read end of file, exec: children get SIGTERM, unmount. */
 void fs_shutdown(struct fs *fs);
+/* Hang up every exec: child's terminal (the second step of stopping). */
+void fs_hangup(struct fs *fs);
+/* Whether no file is open any more (or the connection is gone). */
+int fs_idle(const struct fs *fs);
 /* Whether the kernel side went away (unmounted from outside). */
 int fs_unmounted(const struct fs *fs);
 /* Free everything (NULL is ok). */

@@ -27,9 +27,13 @@ at_exit() { CLEANUPS+=("$1"); }
 
 cleanup() {
 	local rc=$?
+	exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 	for c in "${CLEANUPS[@]}"; do eval "$c" >/dev/null 2>&1; done
 	tmux -S "$TMUX_SOCK" kill-server >/dev/null 2>&1
 	if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+		# Interactive shells ignore SIGTERM: hang them up first so that
+		# cleanup does not wait out the daemon's grace period.
+		pkill -HUP -P "$DAEMON_PID" 2>/dev/null
 		kill -TERM "$DAEMON_PID" 2>/dev/null
 		for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$DAEMON_PID" 2>/dev/null
@@ -108,4 +112,96 @@ tmux_wait() {
 	local s=$1 re=$2 secs=${3:-10}
 	wait_for "$secs" sh -c "tmux -S '$TMUX_SOCK' capture-pane -p -t '$s' | grep -qE -- '$re'" ||
 		{ tmux_screen "$s" >&2; fail "screen of $s never showed /$re/"; }
+}
+
+# Start tmux session $1 running the shell command $2 in a wrapper that
+# records `stty -g` of the pane's terminal before and after in $T/$1.stty0
+# and $T/$1.stty1 and the command's exit status in $T/$1.rc (written last),
+# then keeps the pane open so its screen can still be read.
+tmux_run() {
+	local s=$1
+	printf '%s\n' "stty -g > '$T/$s.stty0'" "$2" "echo \$? > '$T/$s.rc.new'" \
+	    "stty -g > '$T/$s.stty1'" "mv '$T/$s.rc.new' '$T/$s.rc'" \
+	    "exec sleep 100000" > "$T/$s.run"
+	tmux_start "$s" "sh '$T/$s.run'"
+}
+# Wait up to $2 seconds (default 10) for the command of tmux_run $1 to end;
+# prints its exit status.
+tmux_rc() {
+	wait_for "${2:-10}" test -e "$T/$1.rc" || { tmux_screen "$1" >&2; fail "command in tmux session $1 did not end"; }
+	cat "$T/$1.rc"
+}
+# The value of extended attribute $2 of file $1 (fails when it has none).
+xattr() { getfattr --absolute-names --only-values -n "$2" "$1" 2>/dev/null; }
+
+# --- UUCP lock tests ---
+
+# Print what open(PATH, O_RDWR|O_NOCTTY) gives: "ok" (and close it at once)
+# or the errno's name (EBUSY, ENXIO, ...).
+open_errno() {
+	python3 - "$1" <<'PY'
+import errno, os, sys
+try:
+    os.close(os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY))
+    print("ok")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno))
+PY
+}
+
+# Open PATH read-write in a background process that keeps it open (a
+# session) until hold_close; sets HOLD_PID. Fails the test, naming the errno,
+# when the open fails. Nothing else inherits the descriptor.
+hold_open() {
+	local out=$T/hold.$RANDOM
+	python3 -c '
+import errno, os, signal, sys
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+except OSError as e:
+    print(errno.errorcode.get(e.errno, e.errno), flush=True)
+    sys.exit(1)
+print("open", flush=True)
+while True:
+    signal.pause()
+' "$1" >"$out" &
+	HOLD_PID=$!
+	at_exit "kill $HOLD_PID"
+	wait_for 10 test -s "$out" || fail "hold_open $1: no answer"
+	[ "$(cat "$out")" = open ] || fail "open $1: $(cat "$out")"
+}
+# End the session of hold_open (the process exits; its last close).
+hold_close() {
+	kill "$HOLD_PID" 2>/dev/null
+	wait "$HOLD_PID" 2>/dev/null
+	HOLD_PID=
+}
+
+# The pid of the process running in tmux session $1's pane.
+tmux_pid() { tmux -S "$TMUX_SOCK" display-message -p -t "$1" '#{pane_pid}'; }
+
+# The UUCP lock file name minicom and consolefs use for device $1 in
+# directory $2: /dev/pts/7 -> $2/LCK..pts_7.
+lock_file_for() {
+	local rest=${1#/dev/}
+	printf '%s/LCK..%s\n' "$2" "${rest//\//_}"
+}
+
+# Processes this test started that may leave lock files in a shared lock
+# directory such as /var/lock (minicom killed with -9).
+LOCK_OWN_PIDS=()
+lock_own() { LOCK_OWN_PIDS+=("$@"); }
+# Remove the lock file $1 when the pid in it is one this test started
+# (lock_own, or the daemon) or names no running process; leave any other
+# lock alone: it is somebody else's.
+lock_cleanup() {
+	local f=$1 pid p
+	[ -f "$f" ] && [ ! -L "$f" ] || return 0
+	pid=$(tr -d ' \n' <"$f")
+	case $pid in '' | *[!0-9]*) return 0 ;; esac
+	for p in "${LOCK_OWN_PIDS[@]}" "$DAEMON_PID"; do
+		[ "$p" = "$pid" ] && { rm -f "$f"; return 0; }
+	done
+	kill -0 "$pid" 2>/dev/null || [ "$(cat /proc/"$pid"/comm 2>/dev/null)" ] ||
+		rm -f "$f"
 }
