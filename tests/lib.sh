@@ -205,3 +205,13 @@ lock_cleanup() {
 	kill -0 "$pid" 2>/dev/null || [ "$(cat /proc/"$pid"/comm 2>/dev/null)" ] ||
 		rm -f "$f"
 }
+# Whether process $1 has ended: gone, or a zombie its parent has not reaped
+# yet (tmux does not always reap a pane's process at once).
+proc_ended() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 0
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+# Whether directory $1 is empty.
+dir_empty() { [ -z "$(ls -A "$1")" ]; }
