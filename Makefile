@@ -69,7 +69,10 @@ fuzz: $(FUZZ_BIN)
 fuzz-run: fuzz
 	tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
-bench: all
+$(BUILD)/bench: tests/bench/bench.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -lutil
+
+bench: all $(BUILD)/bench
 	tests/bench/bench.sh $(BUILD)
 
 run: deps-check all

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -87,7 +89,6 @@ backend_start(struct backend *b)
 int
 backend_open(struct backend *b)
 {
-	b->holder[0] = '\0';
 	return b->ops->open(b);
 }
 
@@ -164,15 +165,47 @@ backend_describe_pid(pid_t pid, char *buf, size_t len)
 		snprintf(buf, len, "pid=%d", (int)pid);
 }
 
-/* Who else holds the device: 0, or -1 ENODATA. */
+/* The pid of a process holding a flock() on PATH, from /proc/locks (whose
+ * lines read "1: FLOCK  ADVISORY  WRITE 1234 00:19:3 0 EOF": pid, then the
+ * filesystem's major:minor in hex and the inode); 0 when none is found. */
+static pid_t
+backend_flock_holder(const char *path)
+{
+	char line[256], kind[16], mode[16], rw[16];
+	unsigned int maj, min;
+	unsigned long ino;
+	struct stat st;
+	pid_t found = 0;
+	FILE *f;
+	int pid;
+
+	if (stat(path, &st) == -1 || (f = fopen("/proc/locks", "re")) == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof line, f) != NULL) {
+		char *p = strchr(line, ':');
+
+		if (p == NULL || sscanf(p + 1, "%15s %15s %15s %d %x:%x:%lu", kind, mode,
+		    rw, &pid, &maj, &min, &ino) != 7)
+			continue;
+		if (strcmp(kind, "FLOCK") == 0 && ino == st.st_ino &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) && pid != getpid())
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Who else holds the device: 0, or -1 ENODATA. Looked up afresh each time,
+ * so it never names a holder that has gone. */
 int
 backend_holder(struct backend *b, char *buf, size_t len)
 {
 	char name[128], who[128];
 	pid_t pid = 0;
 
-	if (b->spec->path != NULL && b->spec->kind != SPEC_UNIX &&
-	    lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY) {
+	if (b->spec->path == NULL || b->spec->kind == SPEC_UNIX)
+		goto none;
+	if (lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY) {
 		if (lock_name(b->spec->path, name, sizeof name) == -1)
 			name[0] = '\0';
 		if (pid > 0) {
@@ -182,10 +215,12 @@ backend_holder(struct backend *b, char *buf, size_t len)
 			snprintf(buf, len, "lock=%s/%s (unreadable or malformed)", b->lock_dir, name);
 		return 0;
 	}
-	if (b->holder[0] != '\0') {
-		snprintf(buf, len, "%s", b->holder);
+	if ((pid = backend_flock_holder(b->spec->path)) > 0) {
+		backend_describe_pid(pid, who, sizeof who);
+		snprintf(buf, len, "flock=%s %s", b->spec->path, who);
 		return 0;
 	}
+none:
 	errno = ENODATA;
 	return -1;
 }
@@ -242,7 +277,7 @@ backend_dev_open(struct backend *b, const char *path, unsigned int baud)
 	}
 	/* picocom takes only a flock() by default: honour it, and take one. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		snprintf(b->holder, sizeof b->holder, "flock=%s", path);
+		log_info("%s: %s: another program holds a flock on it", __func__, path);
 		errno = EBUSY;
 		goto fail;
 	}

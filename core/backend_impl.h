@@ -35,7 +35,6 @@ struct backend {
 	struct lock		*lock;
 	struct termios		 saved;
 	int			 saved_ok;
-	char			 holder[256];	/* who refused us last */
 };
 
 extern const struct backend_ops backend_exec_ops;

@@ -9,6 +9,12 @@
  * program never stalls on a full terminal. Writes are queued in the input
  * ring and a writer waits (fs/ holds its request) while the ring is full.
  *
+ * Reopening: minicom closes and reopens its port whenever tcgetattr fails,
+ * which on a console file is every pass of its main loop. So a session's
+ * unread output is kept when it closes, and output goes on being kept for
+ * CONSOLE_LINGER_MS after the close: an open within that window continues
+ * where the last session stopped reading; a later one starts afresh.
+ *
  * Hang-ups: a pty keeps reporting EPOLLHUP once its other side is gone, so a
  * level-triggered watch would wake the loop forever. On EIO/HUP the watch is
  * made edge-triggered (libvirt's LXC controller does the same), and the
@@ -30,6 +36,7 @@
 #define CONSOLE_OUT_SIZE	(1024 * 1024)
 #define CONSOLE_IN_SIZE		(64 * 1024)
 #define CONSOLE_READS_PER_EVENT	16
+#define CONSOLE_LINGER_MS	1000
 
 struct console_session {
 	struct console	*con;		/* NULL once detached */
@@ -54,6 +61,7 @@ struct console {
 	struct ring	*in;		/* session -> backend */
 	struct ring	*scroll;
 	struct console_session *sess;
+	long long	 closed_at;	/* when the last session ended */
 	pid_t		 reserve_sid;
 	long long	 reserve_until;
 	unsigned int	 reserve_ms;
@@ -68,6 +76,14 @@ console_wake(struct console *c)
 
 	if (s != NULL && s->wake != NULL)
 		s->wake(s, s->arg);
+}
+
+/* Whether output is still kept for a session that closed a moment ago. */
+static int
+console_lingering(const struct console *c)
+{
+	return c->sess == NULL && c->closed_at != 0 &&
+	    loop_now_ms() - c->closed_at < CONSOLE_LINGER_MS;
 }
 
 /* Set the loop's watch on the backend fd from what the relay needs now. */
@@ -146,6 +162,27 @@ console_backend_event(struct backend *b, void *arg)
 		console_wake(c);
 }
 
+/* Copy the LEN bytes that just arrived at the end of the output ring into
+ * the scrollback. */
+static void
+console_scroll_tail(struct console *c, size_t len)
+{
+	struct iovec iov[2];
+	size_t used = ring_used(c->out), skip = used - len;
+	int k = ring_data_iov(c->out, iov, used);
+
+	for (int j = 0; j < k; j++) {
+		size_t l = iov[j].iov_len;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		ring_put_over(c->scroll, (char *)iov[j].iov_base + skip, l - skip);
+		skip = 0;
+	}
+}
+
 static void
 console_read_backend(struct console *c)
 {
@@ -153,31 +190,18 @@ console_read_backend(struct console *c)
 	int got = 0;
 
 	for (int i = 0; i < CONSOLE_READS_PER_EVENT; i++) {
+		int keep = c->sess != NULL || console_lingering(c);
 		ssize_t n;
 
-		if (c->sess != NULL) {
-			struct iovec iov[2];
-			size_t before = ring_used(c->out);
-
-			if (ring_space(c->out) == 0)
-				break;
+		if (keep && ring_space(c->out) == 0) {
+			if (c->sess != NULL)
+				break;		/* back-pressure on the guest */
+			keep = 0;		/* nobody to push back for */
+		}
+		if (keep) {
 			n = ring_read_fd(c->out, c->fd);
-			if (n > 0) {
-				/* Keep the scrollback: copy what just arrived. */
-				int k = ring_data_iov(c->out, iov, before + n);
-				size_t skip = before;
-
-				for (int j = 0; j < k; j++) {
-					size_t l = iov[j].iov_len;
-
-					if (skip >= l) {
-						skip -= l;
-						continue;
-					}
-					ring_put_over(c->scroll, (char *)iov[j].iov_base + skip, l - skip);
-					skip = 0;
-				}
-			}
+			if (n > 0)
+				console_scroll_tail(c, n);
 		} else {
 			n = read(c->fd, tmp, sizeof tmp);
 			if (n > 0)
@@ -185,10 +209,8 @@ console_read_backend(struct console *c)
 		}
 		if (n > 0) {
 			got = 1;
-			if (c->hup) {
-				/* Data again after a hang-up: back to level-triggered. */
-				c->hup = 0;
-			}
+			/* Data again after a hang-up: back to level-triggered. */
+			c->hup = 0;
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -376,7 +398,9 @@ console_open(struct console *c, const struct console_peer *peer,
 	console_comm(peer->pid, s->comm, sizeof s->comm);
 	s->wake = wake;
 	s->arg = arg;
-	ring_clear(c->out);
+	if (!console_lingering(c))
+		ring_clear(c->out);
+	c->closed_at = 0;
 	c->sess = s;
 	console_watch(c);
 	log_debug("%s: %s: opened by pid %d (%s)", __func__, c->name, (int)peer->pid, s->comm);
@@ -392,7 +416,9 @@ console_detach(struct console_session *s)
 		return;
 	c->sess = NULL;
 	s->con = NULL;
-	ring_clear(c->out);
+	c->closed_at = s->reset ? 0 : loop_now_ms();
+	if (s->reset)
+		ring_clear(c->out);
 	if (!backend_persistent(c->be) && c->fd != -1) {
 		/* Bytes a writer was told were taken still go out; the fd (and
 		 * its lock) is closed once they have. */
@@ -456,8 +482,14 @@ console_write(struct console_session *s, const void *buf, size_t len)
 		return -1;
 	}
 	n = ring_put(c->in, buf, len);
-	if (n > 0)
+	if (n > 0) {
+		/* Try the backend now rather than after the next epoll_wait: one
+		 * loop round less per keystroke. Errors and leftovers are the
+		 * write watch's business. */
+		if (ring_used(c->in) == n)
+			ring_write_fd(c->in, c->fd);
 		console_watch(c);
+	}
 	return n;
 }
 

@@ -9,12 +9,15 @@ block = bytes(range(256)) * 4096          # 1 MiB, every byte value
 for _ in range(10):
     sys.stdout.buffer.write(block)
 PY
-# The command waits for one byte so that the session is open before it prints.
+# The command says READY once its terminal is raw, then waits for one byte,
+# so that the session is open before it prints.
 cat > "$CONF" <<EOF
 [domain d]
-console0 = exec:/bin/sh -c 'stty raw -echo; head -c 1 >/dev/null; exec python3 $T/gen.py'
+console0 = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 1 >/dev/null; exec python3 $T/gen.py'
 EOF
 mount_fs
+# READY was printed before anyone opened: it is in the scrollback.
+wait_for 5 grep -q READY "$MNT/d/console0.log" || fail "the command never got ready"
 exec 3<>"$MNT/d/console0"
 timeout 60 cat <&3 >"$T/got" &
 catpid=$!

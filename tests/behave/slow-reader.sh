@@ -14,9 +14,10 @@ open(sys.argv[1], "w").write(h.hexdigest())
 PY
 cat > "$CONF" <<EOF
 [domain d]
-console0 = exec:/bin/sh -c 'stty raw -echo; head -c 1 >/dev/null; exec python3 $T/gen.py $T/want'
+console0 = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 1 >/dev/null; exec python3 $T/gen.py $T/want'
 EOF
 mount_fs
+wait_for 5 grep -q READY "$MNT/d/console0.log" || fail "the command never got ready"
 python3 - "$MNT/d/console0" "$T/want" <<'PY' || fail "slow reader"
 import hashlib, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR)
