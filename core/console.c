@@ -481,15 +481,21 @@ console_write(struct console_session *s, const void *buf, size_t len)
 		errno = EIO;
 		return -1;
 	}
-	n = ring_put(c->in, buf, len);
-	if (n > 0) {
-		/* Try the backend now rather than after the next epoll_wait: one
-		 * loop round less per keystroke. Errors and leftovers are the
-		 * write watch's business. */
-		if (ring_used(c->in) == n)
-			ring_write_fd(c->in, c->fd);
-		console_watch(c);
+	/* When the ring was empty, try the backend now rather than after the
+	 * next epoll_wait: one loop round less per keystroke. If that empties
+	 * the ring again, take more: returning short with an empty ring would
+	 * leave the waiting writer with no write watch to wake it. Errors and
+	 * leftovers are the write watch's business. */
+	for (n = 0; n < len;) {
+		size_t k = ring_put(c->in, (const char *)buf + n, len - n);
+
+		n += k;
+		if (k == 0 || ring_used(c->in) != k || n == len)
+			break;
+		if (ring_write_fd(c->in, c->fd) <= 0)
+			break;
 	}
+	console_watch(c);
 	return n;
 }
 
