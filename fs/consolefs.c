@@ -27,6 +27,8 @@
 #define STOP_FILES_MS 500
 
 struct daemon {
+	const char		*config_path;
+	int			 config_missing_ok;
 	struct loop		*loop;
 	struct fs		*fs;
 	int			 sigfd;
@@ -114,6 +116,48 @@ daemon_stop(struct daemon *d, const char *why)
 	daemon_check_timer(d->loop, d);
 }
 
+/* Refuse what this version cannot serve, as a configuration error: "FILE:LINE:
+ * reason" in *CAUSE. */
+static int
+daemon_check_config(const struct config *cf, const char *path, char **cause)
+{
+	for (const struct config_domain *d = cf->domains; d != NULL; d = d->next)
+		for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next)
+			if (strncmp(cd->backend, "udev:", 5) == 0) {
+				if (asprintf(cause, "%s:%d: udev: backends are not supported "
+				    "by this version of consolefs", path, cd->line) == -1)
+					*cause = NULL;
+				return -1;
+			}
+	return 0;
+}
+
+/* SIGHUP: re-read the configuration; a bad file is logged and the running
+ * configuration kept. */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct config *cf;
+	char *cause = NULL;
+
+	if (d->stopping)
+		return;
+	cf = config_load(d->config_path, d->config_missing_ok, &cause);
+	if (cf == NULL || daemon_check_config(cf, d->config_path, &cause) == -1) {
+		log_error("%s: %s; keeping the running configuration", __func__,
+		    cause ? cause : "cannot read the configuration");
+		goto out;
+	}
+	if (fs_reload(d->fs, cf, &cause) == -1)
+		log_error("%s: reloaded %s with errors: %s", __func__, d->config_path,
+		    cause ? cause : "?");
+	else
+		log_info("%s: reloaded %s", __func__, d->config_path);
+out:
+	config_free(cf);
+	free(cause);
+}
+
 static void
 daemon_signal(struct loop *lp, int fd, int events, void *arg)
 {
@@ -131,8 +175,7 @@ daemon_signal(struct loop *lp, int fd, int events, void *arg)
 			daemon_stop(d, strsignal(si.ssi_signo));
 			break;
 		case SIGHUP:
-			log_warn("%s: SIGHUP: reloading the configuration is not supported "
-			    "by this version; restart the daemon to apply changes", __func__);
+			daemon_reload(d);
 			break;
 		}
 	}
@@ -155,7 +198,7 @@ main(int argc, char **argv)
 	int foreground = 0, verbosity = LOG_LEVEL_INFO, opt, rc = 1;
 	struct daemon d = { .sigfd = -1 };
 	struct config *cf = NULL;
-	char *cause = NULL, mnt[PATH_MAX];
+	char *cause = NULL, mnt[PATH_MAX], cfpath[PATH_MAX];
 	sigset_t sigs;
 
 	while ((opt = getopt_long(argc, argv, "c:fo:vqh", longopts, NULL)) != -1) {
@@ -200,9 +243,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "consolefs: %s: %s\n", argv[optind], strerror(errno));
 		return 2;
 	}
-	cf = config_load(config_path ? config_path : CONFIG_DEFAULT_PATH,
-	    config_path == NULL, &cause);
-	if (cf == NULL) {
+	/* Absolute, since a daemon works in / and SIGHUP reads it again. */
+	if (config_path != NULL && realpath(config_path, cfpath) != NULL)
+		config_path = cfpath;
+	d.config_path = config_path ? config_path : CONFIG_DEFAULT_PATH;
+	d.config_missing_ok = config_path == NULL;
+	cf = config_load(d.config_path, d.config_missing_ok, &cause);
+	if (cf == NULL || daemon_check_config(cf, d.config_path, &cause) == -1) {
 		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot read the configuration");
 		free(cause);
 		return 2;

@@ -54,7 +54,8 @@ struct node {
 	struct node	*parent;
 	struct node	*children;	/* in creation order */
 	struct node	*next;
-	struct node	*target;	/* LOG: its device; LINK: its domain */
+	struct node	*target;	/* LOG: its device; LINK: its domain;
+					   DEVICE: its log; DOMAIN: its link */
 	struct console	*con;		/* DEVICE */
 	char		 uuid[37];	/* DOMAIN */
 	uid_t		 uid;
@@ -100,6 +101,9 @@ struct fs {
 	struct node		*root;
 	struct node		*byuuid;
 	struct fs_handle	*handles;
+	struct node		*removed;	/* out of the tree, freed at the end */
+	struct console_opts	 opts;
+	char			*lock_dir;
 	struct fuse_buf		 buf;
 	char			*rbuf;
 	time_t			 start;
@@ -156,6 +160,39 @@ fs_child(struct node *dir, const char *name)
 	return NULL;
 }
 
+/* Take N and everything that hangs off it (children, a device's log, a
+ * domain's uuid link) out of the tree. Consoles are freed (their sessions
+ * read end of file); the nodes themselves are kept until fs_free, so no
+ * pointer to them dangles, and their inode numbers answer ENOENT. The
+ * kernel's cached entries expire after the entry timeout (1 s): telling it
+ * sooner (notify_inval_entry) could deadlock this single thread against a
+ * lookup that holds the directory lock and waits for us. */
+static void
+fs_node_remove(struct fs *fs, struct node *n)
+{
+	struct node **np;
+
+	while (n->children != NULL)
+		fs_node_remove(fs, n->children);
+	if ((n->kind == NODE_DEVICE || n->kind == NODE_DOMAIN) && n->target != NULL) {
+		struct node *t = n->target;
+
+		n->target = NULL;
+		fs_node_remove(fs, t);
+	}
+	if (n->parent != NULL) {
+		for (np = &n->parent->children; *np != NULL && *np != n; np = &(*np)->next)
+			;
+		if (*np == n)
+			*np = n->next;
+	}
+	fs->nodes[n->ino - 1] = NULL;
+	console_free(n->con);
+	n->con = NULL;
+	n->next = fs->removed;
+	fs->removed = n;
+}
+
 static void
 fs_stat(struct fs *fs, struct node *n, struct stat *st)
 {
@@ -194,46 +231,155 @@ fs_stat(struct fs *fs, struct node *n, struct stat *st)
 	}
 }
 
-static int
-fs_add_domain(struct fs *fs, const struct config_domain *d, const struct console_opts *opts,
+/* Add device NAME with BACKEND to domain DN; -1 and *CAUSE on failure. */
+static struct node *
+fs_add_device(struct fs *fs, struct node *dn, const char *name, const char *backend,
     char **cause)
 {
-	struct node *dn, *ln;
-	char uuid[37];
+	char what[2 * CONFIG_NAME_MAX + 8], *why = NULL;
+	struct node *vn, *lg;
 
-	uuid_unparse_lower(d->uuid, uuid);
-	if ((dn = fs_node_new(fs, fs->root, NODE_DOMAIN, d->name)) == NULL ||
-	    (ln = fs_node_new(fs, fs->byuuid, NODE_LINK, uuid)) == NULL)
+	snprintf(what, sizeof what, "%s/%s", dn->name, name);
+	if ((vn = fs_node_new(fs, dn, NODE_DEVICE, name)) == NULL)
 		goto nomem;
-	memcpy(dn->uuid, uuid, sizeof uuid);
-	ln->target = dn;
-	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next) {
-		struct node *vn, *lg;
-		char name[2 * CONFIG_NAME_MAX + 8];
-		char *why = NULL;
+	vn->uid = dn->uid;
+	vn->gid = dn->gid;
+	vn->mode = dn->mode;
+	vn->con = console_new(fs->loop, what, backend, &fs->opts, &why);
+	if (vn->con == NULL) {
+		if (asprintf(cause, "%s: %s", what, why ? why : "cannot create") == -1)
+			*cause = NULL;
+		free(why);
+		fs_node_remove(fs, vn);
+		return NULL;
+	}
+	snprintf(what, sizeof what, "%s.log", name);
+	if ((lg = fs_node_new(fs, dn, NODE_LOG, what)) == NULL) {
+		fs_node_remove(fs, vn);
+		goto nomem;
+	}
+	lg->target = vn;
+	vn->target = lg;
+	return vn;
+nomem:
+	*cause = strdup("out of memory");
+	return NULL;
+}
 
-		if ((vn = fs_node_new(fs, dn, NODE_DEVICE, cd->name)) == NULL)
-			goto nomem;
-		vn->uid = d->owner;
-		vn->gid = d->group;
-		vn->mode = d->mode & 07777;
-		snprintf(name, sizeof name, "%s/%s", d->name, cd->name);
-		vn->con = console_new(fs->loop, name, cd->backend, opts, &why);
-		if (vn->con == NULL) {
-			if (asprintf(cause, "%s: %s", name, why ? why : "cannot create") == -1)
-				*cause = NULL;
-			free(why);
-			return -1;
+static int
+fs_set_link(struct fs *fs, struct node *dn, const unsigned char uuid[16])
+{
+	char text[37];
+	struct node *ln;
+
+	uuid_unparse_lower(uuid, text);
+	if (dn->target != NULL && strcmp(dn->uuid, text) == 0)
+		return 0;
+	if (dn->target != NULL)
+		fs_node_remove(fs, dn->target);
+	dn->target = NULL;
+	if ((ln = fs_node_new(fs, fs->byuuid, NODE_LINK, text)) == NULL)
+		return -1;
+	memcpy(dn->uuid, text, sizeof text);
+	ln->target = dn;
+	dn->target = ln;
+	return 0;
+}
+
+static const struct config_device *
+fs_config_device(const struct config_domain *d, const char *name)
+{
+	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next)
+		if (strcmp(cd->name, name) == 0)
+			return cd;
+	return NULL;
+}
+
+/* Make domain node DN (new or existing) match D: its uuid link, the owner,
+ * group and mode of its devices, and its devices. A device whose backend
+ * string is unchanged is left alone, open session and all. */
+static int
+fs_apply_domain(struct fs *fs, struct node *dn, const struct config_domain *d,
+    char **cause)
+{
+	struct node *n, *next;
+
+	if (fs_set_link(fs, dn, d->uuid) == -1)
+		goto nomem;
+	dn->uid = d->owner;
+	dn->gid = d->group;
+	dn->mode = d->mode & 07777;
+	for (n = dn->children; n != NULL; n = next) {
+		const struct config_device *cd;
+
+		next = n->next;
+		if (n->kind != NODE_DEVICE)
+			continue;
+		cd = fs_config_device(d, n->name);
+		if (cd == NULL || strcmp(console_backend(n->con), cd->backend) != 0) {
+			log_info("%s: %s/%s: %s", __func__, dn->name, n->name,
+			    cd == NULL ? "removed" : "backend changed");
+			/* the log node may be NEXT: start over from the head */
+			fs_node_remove(fs, n);
+			next = dn->children;
+			continue;
 		}
-		snprintf(name, sizeof name, "%s.log", cd->name);
-		if ((lg = fs_node_new(fs, dn, NODE_LOG, name)) == NULL)
-			goto nomem;
-		lg->target = vn;
+		n->uid = dn->uid;
+		n->gid = dn->gid;
+		n->mode = dn->mode;
+	}
+	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next) {
+		if (fs_child(dn, cd->name) != NULL)
+			continue;
+		if (fs_add_device(fs, dn, cd->name, cd->backend, cause) == NULL)
+			return -1;
 	}
 	return 0;
 nomem:
 	*cause = strdup("out of memory");
 	return -1;
+}
+
+/* Make the tree match CF: domains and devices that went are removed (their
+ * sessions read end of file), new ones appear, unchanged ones keep their
+ * sessions. Errors are collected into *CAUSE but do not stop the rest. */
+static int
+fs_apply(struct fs *fs, const struct config *cf, char **cause)
+{
+	struct node *n, *next;
+	int rc = 0;
+
+	fs->opts.scrollback = cf->scrollback;
+	fs->opts.reserve_ms = cf->force_reserve * 1000;
+	for (n = fs->root->children; n != NULL; n = next) {
+		const struct config_domain *d;
+
+		next = n->next;
+		if (n->kind != NODE_DOMAIN)
+			continue;
+		for (d = cf->domains; d != NULL && strcmp(d->name, n->name) != 0; d = d->next)
+			;
+		if (d == NULL) {
+			log_info("%s: domain %s removed", __func__, n->name);
+			fs_node_remove(fs, n);
+		}
+	}
+	for (const struct config_domain *d = cf->domains; d != NULL; d = d->next) {
+		struct node *dn = fs_child(fs->root, d->name);
+		char *why = NULL;
+
+		if (dn == NULL && (dn = fs_node_new(fs, fs->root, NODE_DOMAIN, d->name)) == NULL) {
+			why = strdup("out of memory");
+		} else if (fs_apply_domain(fs, dn, d, &why) == 0)
+			continue;
+		log_error("%s: %s", __func__, why ? why : "out of memory");
+		if (*cause == NULL)
+			*cause = why;
+		else
+			free(why);
+		rc = -1;
+	}
+	return rc;
 }
 
 /* ---- replies that wait ---- */
@@ -1067,16 +1213,15 @@ int
 fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
     const char *lock_dir, char **cause)
 {
-	struct console_opts opts;
-
 	*cause = NULL;
 	fs->loop = lp;
-	opts.lock_dir = lock_dir;
-	opts.scrollback = cf->scrollback;
-	opts.reserve_ms = cf->force_reserve * 1000;
-	for (const struct config_domain *d = cf->domains; d != NULL; d = d->next)
-		if (fs_add_domain(fs, d, &opts, cause) == -1)
-			return -1;
+	if ((fs->lock_dir = strdup(lock_dir)) == NULL) {
+		*cause = strdup("out of memory");
+		return -1;
+	}
+	fs->opts.lock_dir = fs->lock_dir;
+	if (fs_apply(fs, cf, cause) == -1)
+		return -1;
 	loop_set_before_sleep(lp, fs_before_sleep, fs);
 	if (loop_add_fd(lp, fs->fd, LOOP_READ, fs_fuse_event, fs) == -1) {
 		if (asprintf(cause, "cannot watch /dev/fuse: %s", strerror(errno)) == -1)
@@ -1084,6 +1229,16 @@ fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
 		return -1;
 	}
 	return 0;
+}
+
+/* Make the tree match a re-read configuration (SIGHUP). */
+int
+fs_reload(struct fs *fs, const struct config *cf, char **cause)
+{
+	*cause = NULL;
+	if (fs->stopping)
+		return 0;
+	return fs_apply(fs, cf, cause);
 }
 
 /* Stop: sessions read end of file, exec: children get SIGTERM, unmount.
@@ -1153,6 +1308,14 @@ fs_free(struct fs *fs)
 		free(n);
 	}
 	free(fs->nodes);
+	while (fs->removed != NULL) {
+		struct node *n = fs->removed;
+
+		fs->removed = n->next;
+		free(n->name);
+		free(n);
+	}
+	free(fs->lock_dir);
 	if (fs->se != NULL) {
 		fuse_session_unmount(fs->se);
 		fuse_session_destroy(fs->se);

@@ -16,6 +16,9 @@ struct fs *fs_mount(const char *mountpoint, const char *opts, char **cause);
 /* Build the tree from CF (starting exec: consoles) and serve on LP. */
 int fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
     const char *lock_dir, char **cause);
+/* Make the tree match a re-read configuration (SIGHUP): removed domains
+ * and devices go, new ones appear, unchanged ones keep their sessions. */
+int fs_reload(struct fs *fs, const struct config *cf, char **cause);
 /* Stop: sessions read end of file, exec: children get SIGTERM, unmount. */
 void fs_shutdown(struct fs *fs);
 /* Hang up every exec: child's terminal (the second step of stopping). */
