@@ -58,9 +58,10 @@ struct node {
 					   DEVICE: its log; DOMAIN: its link */
 	struct console	*con;		/* DEVICE */
 	char		 uuid[37];	/* DOMAIN */
-	uid_t		 uid;
+	uid_t		 uid;		/* DEVICE; DOMAIN: for its devices */
 	gid_t		 gid;
-	mode_t		 mode;
+	mode_t		 mode;		/* DEVICE, LOG, LINK, directories */
+	mode_t		 dev_mode;	/* DOMAIN: for its devices */
 };
 
 struct fs_pending {
@@ -205,6 +206,8 @@ fs_stat(struct fs *fs, struct node *n, struct stat *st)
 	case NODE_ROOT:
 	case NODE_BYUUID:
 	case NODE_DOMAIN:
+		st->st_uid = 0;
+		st->st_gid = 0;
 		st->st_mode = S_IFDIR | n->mode;
 		st->st_nlink = 2;
 		for (struct node *c = n->children; c != NULL; c = c->next)
@@ -244,7 +247,7 @@ fs_add_device(struct fs *fs, struct node *dn, const char *name, const char *back
 		goto nomem;
 	vn->uid = dn->uid;
 	vn->gid = dn->gid;
-	vn->mode = dn->mode;
+	vn->mode = dn->dev_mode;
 	vn->con = console_new(fs->loop, what, backend, &fs->opts, &why);
 	if (vn->con == NULL) {
 		if (asprintf(cause, "%s: %s", what, why ? why : "cannot create") == -1)
@@ -306,9 +309,10 @@ fs_apply_domain(struct fs *fs, struct node *dn, const struct config_domain *d,
 
 	if (fs_set_link(fs, dn, d->uuid) == -1)
 		goto nomem;
+	/* The directory stays root's and 0755; these are for its devices. */
 	dn->uid = d->owner;
 	dn->gid = d->group;
-	dn->mode = d->mode & 07777;
+	dn->dev_mode = d->mode & 07777;
 	for (n = dn->children; n != NULL; n = next) {
 		const struct config_device *cd;
 
@@ -326,7 +330,7 @@ fs_apply_domain(struct fs *fs, struct node *dn, const struct config_domain *d,
 		}
 		n->uid = dn->uid;
 		n->gid = dn->gid;
-		n->mode = dn->mode;
+		n->mode = dn->dev_mode;
 	}
 	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next) {
 		if (fs_child(dn, cd->name) != NULL)
