@@ -106,15 +106,15 @@ backend_gone(struct backend *b, int fd)
 	return b->ops->gone(b, fd);
 }
 
-/* Send a serial BREAK of MS milliseconds on FD. */
+/* Start (ON) or end a serial BREAK on FD. */
 int
-backend_break(struct backend *b, int fd, unsigned int ms)
+backend_break(struct backend *b, int fd, int on)
 {
 	if (b->ops->brk == NULL) {
 		errno = EOPNOTSUPP;
 		return -1;
 	}
-	return b->ops->brk(b, fd, ms);
+	return b->ops->brk(b, fd, on);
 }
 
 /* Ask a persistent backend to stop. */

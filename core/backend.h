@@ -34,8 +34,9 @@ int backend_open(struct backend *b);
 void backend_close(struct backend *b, int fd);
 /* After a hang-up on FD: 1 when the backend can never produce again. */
 int backend_gone(struct backend *b, int fd);
-/* Send a serial BREAK of MS milliseconds on FD: 0, or -1 (EOPNOTSUPP). */
-int backend_break(struct backend *b, int fd, unsigned int ms);
+/* Start (ON) or end a serial BREAK on FD: 0, or -1 with EOPNOTSUPP (not a
+ * serial backend) or ENXIO (FD is -1: not open). */
+int backend_break(struct backend *b, int fd, int on);
 /* Ask a persistent backend to stop (SIGTERM to an exec: child). */
 void backend_stop(struct backend *b);
 /* Whether a persistent backend's process is still to be reaped. */

@@ -17,7 +17,7 @@ struct backend_ops {
 	int	(*open)(struct backend *b);			/* per-session kinds */
 	void	(*close)(struct backend *b, int fd);
 	int	(*gone)(struct backend *b, int fd);
-	int	(*brk)(struct backend *b, int fd, unsigned int ms);
+	int	(*brk)(struct backend *b, int fd, int on);	/* tty: only */
 	void	(*stop)(struct backend *b);
 	const char *(*state)(struct backend *b);
 };

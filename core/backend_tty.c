@@ -42,15 +42,14 @@ backend_tty_gone(struct backend *b, int fd)
 }
 
 static int
-backend_tty_break(struct backend *b, int fd, unsigned int ms)
+backend_tty_break(struct backend *b, int fd, int on)
 {
 	(void)b;
-	if (ms == 0)
-		ms = 250;
-	if (ioctl(fd, TIOCSBRK) == -1)
+	if (fd == -1) {
+		errno = ENXIO;
 		return -1;
-	usleep(ms * 1000 > 2000000 ? 2000000 : ms * 1000);
-	return ioctl(fd, TIOCCBRK);
+	}
+	return ioctl(fd, on ? TIOCSBRK : TIOCCBRK);
 }
 
 static const char *
@@ -61,19 +60,10 @@ backend_tty_state(struct backend *b)
 	return b->state;
 }
 
-static int
-backend_pty_break(struct backend *b, int fd, unsigned int ms)
-{
-	(void)b, (void)fd, (void)ms;
-	errno = EOPNOTSUPP;
-	return -1;
-}
-
 const struct backend_ops backend_pty_ops = {
 	.open = backend_pty_open,
 	.close = backend_dev_close,
 	.gone = backend_tty_gone,
-	.brk = backend_pty_break,
 	.state = backend_tty_state,
 };
 

@@ -65,6 +65,7 @@ struct console {
 	pid_t		 reserve_sid;
 	long long	 reserve_until;
 	unsigned int	 reserve_ms;
+	struct loop_timer *break_timer;	/* ends a BREAK in progress */
 };
 
 static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
@@ -113,6 +114,11 @@ console_close_fd(struct console *c)
 {
 	if (c->fd == -1)
 		return;
+	if (c->break_timer != NULL) {
+		backend_break(c->be, c->fd, 0);
+		loop_del_timer(c->loop, c->break_timer);
+		c->break_timer = NULL;
+	}
 	loop_del_fd(c->loop, c->fd);
 	if (backend_persistent(c->be))
 		close(c->fd);
@@ -594,15 +600,37 @@ console_scrollback(const struct console *c, size_t *len)
 	return copy;
 }
 
-/* Send a serial BREAK of MS milliseconds. */
+static void
+console_break_end(struct loop *lp, void *arg)
+{
+	struct console *c = arg;
+
+	(void)lp;
+	c->break_timer = NULL;
+	if (c->fd != -1)
+		backend_break(c->be, c->fd, 0);
+}
+
+/* Send a serial BREAK of MS milliseconds (0: 250 ms, at most 10 s) without
+ * blocking the loop: set it now, clear it from a timer. */
 int
 console_break(struct console *c, unsigned int ms)
 {
-	if (c->fd == -1) {
-		errno = backend_persistent(c->be) ? EOPNOTSUPP : ENXIO;
+	if (c->break_timer != NULL) {
+		errno = EBUSY;
 		return -1;
 	}
-	return backend_break(c->be, c->fd, ms);
+	if (backend_break(c->be, c->fd, 1) == -1)
+		return -1;
+	if (ms == 0)
+		ms = 250;
+	c->break_timer = loop_add_timer(c->loop, ms > 10000 ? 10000 : ms,
+	    console_break_end, c);
+	if (c->break_timer == NULL) {
+		backend_break(c->be, c->fd, 0);
+		return -1;
+	}
+	return 0;
 }
 
 /* Whether the console's backend process still has to be reaped. */

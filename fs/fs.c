@@ -900,6 +900,8 @@ static int
 fs_may_write(fuse_req_t req, struct node *n)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	gid_t groups[64];
+	int ngroups;
 
 	if (ctx->uid == 0)
 		return 1;
@@ -907,6 +909,11 @@ fs_may_write(fuse_req_t req, struct node *n)
 		return (n->mode & 0200) != 0;
 	if (ctx->gid == n->gid)
 		return (n->mode & 0020) != 0;
+	/* Supplementary groups count too, as they do for the kernel. */
+	ngroups = fuse_req_getgroups(req, 64, groups);
+	for (int i = 0; i < ngroups && i < 64; i++)
+		if (groups[i] == n->gid)
+			return (n->mode & 0020) != 0;
 	return (n->mode & 0002) != 0;
 }
 
