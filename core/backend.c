@@ -146,6 +146,15 @@ backend_state(struct backend *b)
 	return b->ops->state(b);
 }
 
+/* The state of a backend that is a path: "present" or "absent". */
+const char *
+backend_path_state(struct backend *b)
+{
+	snprintf(b->state, sizeof b->state, "%s",
+	    access(b->spec->path, F_OK) == 0 ? "present" : "absent");
+	return b->state;
+}
+
 /* Describe a process for a holder string: "pid=N comm=X". */
 void
 backend_describe_pid(pid_t pid, char *buf, size_t len)

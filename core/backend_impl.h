@@ -47,6 +47,8 @@ extern const struct backend_ops backend_unix_ops;
 int backend_dev_open(struct backend *b, const char *path, unsigned int baud);
 /* Undo backend_dev_open. */
 void backend_dev_close(struct backend *b, int fd);
+/* The state of a backend that is a path: "present" or "absent". */
+const char *backend_path_state(struct backend *b);
 /* Describe a process for a holder string: "pid=N comm=X". */
 void backend_describe_pid(pid_t pid, char *buf, size_t len);
 

@@ -52,19 +52,11 @@ backend_tty_break(struct backend *b, int fd, int on)
 	return ioctl(fd, on ? TIOCSBRK : TIOCCBRK);
 }
 
-static const char *
-backend_tty_state(struct backend *b)
-{
-	snprintf(b->state, sizeof b->state, "%s",
-	    access(b->spec->path, F_OK) == 0 ? "present" : "absent");
-	return b->state;
-}
-
 const struct backend_ops backend_pty_ops = {
 	.open = backend_pty_open,
 	.close = backend_dev_close,
 	.gone = backend_tty_gone,
-	.state = backend_tty_state,
+	.state = backend_path_state,
 };
 
 const struct backend_ops backend_tty_ops = {
@@ -72,5 +64,5 @@ const struct backend_ops backend_tty_ops = {
 	.close = backend_dev_close,
 	.gone = backend_tty_gone,
 	.brk = backend_tty_break,
-	.state = backend_tty_state,
+	.state = backend_path_state,
 };

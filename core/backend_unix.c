@@ -54,17 +54,9 @@ backend_unix_gone(struct backend *b, int fd)
 	return 1;	/* the server closed our connection */
 }
 
-static const char *
-backend_unix_state(struct backend *b)
-{
-	snprintf(b->state, sizeof b->state, "%s",
-	    access(b->spec->path, F_OK) == 0 ? "present" : "absent");
-	return b->state;
-}
-
 const struct backend_ops backend_unix_ops = {
 	.open = backend_unix_open,
 	.close = backend_unix_close,
 	.gone = backend_unix_gone,
-	.state = backend_unix_state,
+	.state = backend_path_state,
 };

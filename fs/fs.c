@@ -814,6 +814,7 @@ fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
 	struct fs_pending *p;
 	ssize_t n = 0;
+	char *rest;
 
 	(void)ino, (void)off;
 	if (h->sess == NULL) {
@@ -842,23 +843,17 @@ fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		fuse_reply_err(req, EAGAIN);
 		return;
 	}
-	if ((p = fs_pending_add(&h->writes, h, req)) == NULL ||
-	    (p->data = malloc(size - n)) == NULL) {
+	rest = malloc(size - n);
+	if (rest == NULL || (p = fs_pending_add(&h->writes, h, req)) == NULL) {
 		/* Out of memory: say what was queued, as a short write. */
-		if (p != NULL) {
-			struct fs_pending **pp;
-
-			for (pp = &h->writes; *pp != p; pp = &(*pp)->next)
-				;
-			*pp = NULL;
-			free(p);
-		}
+		free(rest);
 		if (n > 0)
 			fuse_reply_write(req, n);
 		else
 			fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	p->data = rest;
 	memcpy(p->data, buf + n, size - n);
 	p->len = size - n;
 	p->base = n;
