@@ -77,6 +77,9 @@ bench: all $(BUILD)/bench
 
 run: deps-check all
 	mkdir -p /run/consoles
+	@echo "Mounting /run/consoles in the foreground (Ctrl-C stops). In another terminal try:"
+	@echo "  cat /run/consoles/demo/serial0.log; cat /run/consoles/demo/serial0"
+	@echo "  $(BUILD)/consolectl attach demo        (^] leaves)"
 	$(BUILD)/consolefs -f -c etc/consolefs.conf.example /run/consoles
 
 DEB_PKGS = build-essential pkg-config clang libfuzzer-14-dev libfuse3-dev fuse3 libudev-dev \
