@@ -125,6 +125,13 @@ backend_stop(struct backend *b)
 		b->ops->stop(b);
 }
 
+/* The pid of a persistent backend's process not yet reaped, or 0. */
+pid_t
+backend_pid(const struct backend *b)
+{
+	return b->pid;
+}
+
 /* Whether a persistent backend's process is still to be reaped. */
 int
 backend_running(const struct backend *b)
@@ -214,7 +221,8 @@ backend_holder(struct backend *b, char *buf, size_t len)
 
 	if (b->spec->path == NULL || b->spec->kind == SPEC_UNIX)
 		goto none;
-	if (lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY) {
+	if (lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY &&
+	    pid != getpid()) {
 		if (lock_name(b->spec->path, name, sizeof name) == -1)
 			name[0] = '\0';
 		if (pid > 0) {
@@ -263,7 +271,13 @@ backend_dev_open(struct backend *b, const char *path, unsigned int baud)
 	pid_t holder = 0;
 	int fd = -1, saverr;
 
-	if (lock_acquire(b->lock_dir, path, getpid(), &b->lock, &holder) == -1) {
+	char name[256];
+
+	/* A path outside /dev has no UUCP lock name that other tools would
+	 * look for: it gets only the flock. */
+	if (lock_name(path, name, sizeof name) == -1) {
+		log_debug("%s: %s is not under /dev: no lock file, flock only", __func__, path);
+	} else if (lock_acquire(b->lock_dir, path, getpid(), &b->lock, &holder) == -1) {
 		saverr = errno;
 		if (saverr != EBUSY) {
 			log_warn("%s: %s: cannot take the lock: %s", __func__, path,

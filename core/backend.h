@@ -39,6 +39,8 @@ int backend_gone(struct backend *b, int fd);
 int backend_break(struct backend *b, int fd, int on);
 /* Ask a persistent backend to stop (SIGTERM to an exec: child). */
 void backend_stop(struct backend *b);
+/* The pid of a persistent backend's process not yet reaped, or 0. */
+pid_t backend_pid(const struct backend *b);
 /* Whether a persistent backend's process is still to be reaped. */
 int backend_running(const struct backend *b);
 /* The backend string as configured. */

@@ -189,6 +189,16 @@ child_count(void)
 	return n;
 }
 
+/* Send SIG to PID if it is a child not yet reaped (never to a stranger
+ * that was given a reaped child's pid). */
+void
+child_signal(pid_t pid, int sig)
+{
+	for (struct child *c = child_list; c != NULL; c = c->next)
+		if (c->pid == pid)
+			kill(pid, sig);
+}
+
 /* Send SIG to every child not yet reaped. */
 void
 child_kill_all(int sig)

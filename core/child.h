@@ -24,6 +24,8 @@ void child_reap(void);
 void child_forget(pid_t pid);
 /* How many spawned children have not been reaped yet. */
 int child_count(void);
+/* Send SIG to PID if it is a child not yet reaped. */
+void child_signal(pid_t pid, int sig);
 /* Send SIG to every child not yet reaped. */
 void child_kill_all(int sig);
 /* Describe a wait status: "exited 0", "killed 9". */

@@ -22,12 +22,15 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/backend.h"
+#include "core/child.h"
 #include "core/console.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -37,6 +40,7 @@
 #define CONSOLE_IN_SIZE		(64 * 1024)
 #define CONSOLE_READS_PER_EVENT	16
 #define CONSOLE_LINGER_MS	1000
+#define CONSOLE_KILL_MS		5000
 
 struct console_session {
 	struct console	*con;		/* NULL once detached */
@@ -330,15 +334,28 @@ console_hangup(struct console *c)
 	console_close_fd(c);
 }
 
-/* End the session, stop the backend, free (NULL is ok). */
+static void
+console_kill_late(struct loop *lp, void *arg)
+{
+	(void)lp;
+	child_signal((pid_t)(intptr_t)arg, SIGKILL);
+}
+
+/* End the session, stop the backend, free (NULL is ok). An exec: child
+ * gets SIGTERM, a hang-up, and SIGKILL if it is still there 5 s later. */
 void
 console_free(struct console *c)
 {
 	if (c == NULL)
 		return;
 	if (c->be != NULL) {
+		pid_t pid = backend_pid(c->be);
+
 		console_stop(c);
 		console_close_fd(c);
+		if (pid > 0)
+			loop_add_timer(c->loop, CONSOLE_KILL_MS, console_kill_late,
+			    (void *)(intptr_t)pid);
 	}
 	backend_free(c->be);
 	ring_free(c->out);
@@ -376,12 +393,10 @@ console_open(struct console *c, const struct console_peer *peer,
 		errno = EBUSY;
 		return NULL;
 	}
-	if (c->reserve_until != 0) {
-		if (loop_now_ms() < c->reserve_until && peer->sid != c->reserve_sid) {
-			errno = EBUSY;
-			return NULL;
-		}
-		c->reserve_until = 0;
+	if (c->reserve_until != 0 && loop_now_ms() < c->reserve_until &&
+	    peer->sid != c->reserve_sid) {
+		errno = EBUSY;
+		return NULL;
 	}
 	if (backend_persistent(c->be)) {
 		if (c->fd == -1) {
@@ -396,6 +411,8 @@ console_open(struct console *c, const struct console_peer *peer,
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return NULL;
+	/* Only an open that succeeds uses up a reservation. */
+	c->reserve_until = 0;
 	/* A per-session fd still draining the last session's input is
 	 * simply handed on. */
 	c->draining = 0;
@@ -532,9 +549,14 @@ console_force(struct console *c, pid_t sid)
 	char who[256];
 	struct console_session *s = c->sess;
 
-	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0 &&
-	    strncmp(who, "lock=", 5) == 0) {
-		/* Never break a live foreign lock. */
+	if (c->draining) {
+		/* The last session's input is still going out under our lock:
+		 * a takeover ends that too. */
+		ring_clear(c->in);
+		console_close_fd(c);
+	}
+	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0) {
+		/* Never break another program's lock or flock. */
 		errno = EBUSY;
 		return -1;
 	}

@@ -194,7 +194,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *lock_dir = NULL, *mount_opts = NULL;
+	const char *config_path = NULL, *lock_dir = NULL;
+	char *mount_opts = NULL;
 	int foreground = 0, verbosity = LOG_LEVEL_INFO, opt, rc = 1;
 	struct daemon d = { .sigfd = -1 };
 	struct config *cf = NULL;
@@ -213,7 +214,21 @@ main(int argc, char **argv)
 			lock_dir = optarg;
 			break;
 		case 'o':
-			mount_opts = optarg;
+			/* -o a -o b means -o a,b, as for mount(8). */
+			if (mount_opts == NULL)
+				mount_opts = strdup(optarg);
+			else {
+				char *both;
+
+				if (asprintf(&both, "%s,%s", mount_opts, optarg) == -1)
+					both = NULL;
+				free(mount_opts);
+				mount_opts = both;
+			}
+			if (mount_opts == NULL) {
+				fprintf(stderr, "consolefs: out of memory\n");
+				return 1;
+			}
 			break;
 		case 'v':
 			verbosity++;
@@ -229,19 +244,22 @@ main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "consolefs: expected one MOUNTPOINT\n");
 		usage(stderr);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (verbosity < LOG_LEVEL_ERROR)
 		verbosity = LOG_LEVEL_ERROR;
 	if (realpath(argv[optind], mnt) == NULL) {
 		fprintf(stderr, "consolefs: %s: %s\n", argv[optind], strerror(errno));
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	/* Absolute, since a daemon works in / and SIGHUP reads it again. */
 	if (config_path != NULL && realpath(config_path, cfpath) != NULL)
@@ -251,8 +269,8 @@ main(int argc, char **argv)
 	cf = config_load(d.config_path, d.config_missing_ok, &cause);
 	if (cf == NULL || daemon_check_config(cf, d.config_path, &cause) == -1) {
 		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot read the configuration");
-		free(cause);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (lock_dir == NULL)
 		lock_dir = cf->lock_dir != NULL ? cf->lock_dir : "/var/lock";
@@ -316,5 +334,6 @@ out:
 	loop_free(d.loop);
 	config_free(cf);
 	free(cause);
+	free(mount_opts);
 	return rc;
 }

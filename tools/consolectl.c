@@ -541,7 +541,8 @@ ctl_tree_error(const char *doing, const char *name)
 	}
 	if (e == EPERM || e == EACCES) {
 		ctl_warn("cannot %s %s: permission denied (changing the tree "
-		    "needs root)", doing, name);
+		    "needs root, and this consolefs does not support it at run "
+		    "time: edit the configuration and reload)", doing, name);
 		return CTL_EXIT_ERROR;
 	}
 	ctl_warn("cannot %s %s: %s", doing, name, strerror(e));

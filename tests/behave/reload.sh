@@ -10,7 +10,7 @@ cat > "$CONF" <<EOF
 [domain keep]
 console0 = $echo_cmd
 [domain gone]
-console0 = exec:/bin/sh -c 'exec sleep 1000'
+console0 = exec:/bin/sh -c 'trap "" TERM HUP; while :; do sleep 0.1; done; : stubborn'
 [domain change]
 serial0 = exec:/bin/sh -c 'exec sleep 1001'
 EOF
@@ -33,6 +33,8 @@ EOF
 kill -HUP "$DAEMON_PID"
 wait_for 5 test -e "$MNT/new/console0" || fail "new domain did not appear"
 wait_for 5 sh -c "! test -e '$MNT/gone'" || fail "removed domain still there"
+# its child ignores SIGTERM and SIGHUP: it is killed 5 s later
+wait_for 8 sh -c "! pgrep -f ': stubbor[n]'" || fail "child of a removed domain still running"
 [ "$(ls "$MNT" | tr '\n' ' ')" = "by-uuid change keep new " ] || fail "root lists: $(ls "$MNT" | tr '\n' ' ')"
 [ -e "$MNT/keep/serial1" ] || fail "added device missing"
 wait_for 5 sh -c "! kill -0 $gonecat 2>/dev/null" || fail "session of a removed domain did not end"
