@@ -84,10 +84,14 @@ run: deps-check all
 
 DEB_PKGS = build-essential pkg-config clang libfuzzer-14-dev libfuse3-dev fuse3 libudev-dev \
            uuid-dev libinih-dev libcmocka-dev attr socat tmux screen minicom picocom \
-           python3 util-linux procps busybox-static
+           python3 util-linux procps busybox-static qemu-system-x86 cpio
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)
+
+# The kernel and initramfs of tests/behave/qemu-guest.sh (downloaded once).
+guest: ; tests/guest/make-guest.sh build/guest
+.PHONY: guest
 
 install: all
 	install -D -m 0755 $(BUILD)/consolefs $(DESTDIR)$(PREFIX)/sbin/consolefs
