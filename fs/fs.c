@@ -30,7 +30,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -96,6 +95,7 @@ struct fs {
 	int			 fd;
 	int			 unmounted;
 	int			 stopping;
+	int			 kept_fd;	/* served after the unmount, or -1 */
 	int			 interrupts;	/* some pending request was interrupted */
 	struct node	       **nodes;		/* indexed by ino */
 	size_t			 nnodes;
@@ -1177,6 +1177,7 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 	    (fs->mountpoint = strdup(mountpoint)) == NULL)
 		goto nomem;
 	fs->fd = -1;
+	fs->kept_fd = -1;
 	fs->start = time(NULL);
 	snprintf(optbuf, sizeof optbuf, "fsname=consolefs,subtype=consolefs%s%s%s",
 	    geteuid() == 0 ? ",allow_other,default_permissions" : "",
@@ -1248,25 +1249,41 @@ fs_reload(struct fs *fs, const struct config *cf, char **cause)
 }
 
 /* Stop: sessions read end of file, exec: children get SIGTERM, unmount.
- * As root the mount is detached at once but the connection is still served,
+ * The mount goes at once, but the connection is still served for a while,
  * so a reader that was between two reads gets end of file rather than
- * ENOTCONN; fs_idle says when nobody holds a file any more. */
+ * ENOTCONN; fs_idle says when nobody holds a file any more.
+ *
+ * How: libfuse's unmount closes its /dev/fuse fd and then detaches the
+ * mount (umount2 MNT_DETACH as root, fusermount -u -z otherwise). We hand it
+ * that fd only after taking a dup, on which stream.c goes on reading and
+ * replying. Detaching by hand and calling libfuse's unmount at exit instead
+ * would unmount the path a second time, and after a restart that path may
+ * be the new daemon's mount. */
 void
 fs_shutdown(struct fs *fs)
 {
+	int keep;
+
 	if (fs->stopping)
 		return;
 	fs->stopping = 1;
 	for (size_t i = 0; i < fs->nnodes; i++)
 		if (fs->nodes[i] != NULL && fs->nodes[i]->con != NULL)
 			console_stop(fs->nodes[i]->con);
-	if (geteuid() == 0 && umount2(fs->mountpoint, MNT_DETACH) == 0)
+	if (fs->unmounted || fs->fd == -1)
 		return;
-	if (fs->loop != NULL && fs->fd != -1 && !fs->unmounted)
+	if (fs->loop != NULL)
 		loop_del_fd(fs->loop, fs->fd);
-	fs->unmounted = 1;
+	keep = fcntl(fs->fd, F_DUPFD_CLOEXEC, 0);
 	fuse_session_unmount(fs->se);
-	fs->fd = -1;
+	fs->fd = keep;
+	if (keep == -1 || fs->loop == NULL ||
+	    loop_add_fd(fs->loop, keep, LOOP_READ, fs_fuse_event, fs) == -1) {
+		fs->unmounted = 1;
+		return;
+	}
+	stream_use_fd(keep);
+	fs->kept_fd = keep;
 }
 
 /* Hang up every exec: child's terminal (the second step of stopping). */
@@ -1323,8 +1340,12 @@ fs_free(struct fs *fs)
 	}
 	free(fs->lock_dir);
 	if (fs->se != NULL) {
-		fuse_session_unmount(fs->se);
+		fuse_session_unmount(fs->se);	/* no-op after fs_shutdown */
 		fuse_session_destroy(fs->se);
+	}
+	if (fs->kept_fd != -1) {
+		stream_use_fd(-1);
+		close(fs->kept_fd);
 	}
 	free(fs->buf.mem);
 	free(fs->rbuf);

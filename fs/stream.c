@@ -8,6 +8,9 @@
  * libfuse 3.14 has no field for the flag, so fs.c marks the reply it is
  * about to send and this writev ORs the bit into fuse_open_out on its way to
  * /dev/fuse. The loop is single-threaded, so "the next reply" is exact.
+ *
+ * The same hooks let the daemon go on serving open files on a dup of the
+ * /dev/fuse fd after libfuse's unmount has closed its own (fs_shutdown).
  * This file includes the kernel's <linux/fuse.h> and nothing of libfuse's,
  * whose headers redefine some of the same names.
  */
@@ -17,6 +20,14 @@
 #include "fs/stream.h"
 
 static int stream_next;
+static int stream_fd = -1;
+
+/* Read and write FD instead of the fd libfuse passes (-1: libfuse's). */
+void
+stream_use_fd(int fd)
+{
+	stream_fd = fd;
+}
 
 /* Mark the next reply written as an open reply that wants FOPEN_STREAM. */
 void
@@ -40,7 +51,7 @@ stream_writev(int fd, struct iovec *iov, int count, void *userdata)
 			oo->open_flags |= FOPEN_STREAM;
 	}
 	stream_next = 0;
-	return writev(fd, iov, count);
+	return writev(stream_fd != -1 ? stream_fd : fd, iov, count);
 }
 
 /* A plain read(2) of /dev/fuse. */
@@ -48,5 +59,5 @@ ssize_t
 stream_read(int fd, void *buf, size_t len, void *userdata)
 {
 	(void)userdata;
-	return read(fd, buf, len);
+	return read(stream_fd != -1 ? stream_fd : fd, buf, len);
 }

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+/* Read and write FD instead of the fd libfuse passes (-1: libfuse's). */
+void stream_use_fd(int fd);
 /* Mark the next reply written as an open reply that wants FOPEN_STREAM. */
 void stream_mark_next(void);
 /* The writev of our custom io: sets FOPEN_STREAM in a marked open reply,
