@@ -65,6 +65,8 @@ backend_free(struct backend *b)
 		return;
 	if (b->ops != NULL && b->ops->stop != NULL)
 		b->ops->stop(b);
+	if (b->ops != NULL && b->ops->release != NULL)
+		b->ops->release(b);
 	lock_release(b->lock);
 	spec_free(b->spec);
 	free(b->lock_dir);

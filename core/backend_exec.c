@@ -74,7 +74,12 @@ backend_exec_stop(struct backend *b)
 {
 	if (b->pid > 0)
 		kill(b->pid, SIGTERM);
-	/* Reaping goes on in child.c; this backend may be freed first. */
+}
+
+static void
+backend_exec_release(struct backend *b)
+{
+	/* Reaping goes on in child.c, but this backend is about to go. */
 	if (b->pid > 0)
 		child_forget(b->pid);
 }
@@ -91,5 +96,6 @@ const struct backend_ops backend_exec_ops = {
 	.close = backend_exec_close,
 	.gone = backend_exec_gone,
 	.stop = backend_exec_stop,
+	.release = backend_exec_release,
 	.state = backend_exec_state,
 };

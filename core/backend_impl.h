@@ -19,6 +19,7 @@ struct backend_ops {
 	int	(*gone)(struct backend *b, int fd);
 	int	(*brk)(struct backend *b, int fd, int on);	/* tty: only */
 	void	(*stop)(struct backend *b);
+	void	(*release)(struct backend *b);		/* before the free */
 	const char *(*state)(struct backend *b);
 };
 

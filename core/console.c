@@ -513,9 +513,9 @@ console_write(struct console_session *s, const void *buf, size_t len)
 		size_t k = ring_put(c->in, (const char *)buf + n, len - n);
 
 		n += k;
-		if (k == 0 || ring_used(c->in) != k || n == len)
+		if (k == 0 || ring_used(c->in) != k)
 			break;
-		if (ring_write_fd(c->in, c->fd) <= 0)
+		if (ring_write_fd(c->in, c->fd) <= 0 || n == len)
 			break;
 	}
 	console_watch(c);

@@ -25,8 +25,9 @@ ring_new(size_t cap)
 
 	if (r == NULL)
 		return NULL;
-	r->cap = cap ? cap : 1;
-	if ((r->buf = malloc(r->cap)) == NULL) {
+	/* A ring of 0 bytes is allowed (scrollback = 0): it holds nothing. */
+	r->cap = cap;
+	if ((r->buf = malloc(cap ? cap : 1)) == NULL) {
 		free(r);
 		return NULL;
 	}
@@ -97,6 +98,8 @@ ring_drop(struct ring *r, size_t len)
 {
 	if (len > r->used)
 		len = r->used;
+	if (len == 0)
+		return;
 	r->head = (r->head + len) % r->cap;
 	r->used -= len;
 	if (r->used == 0)
@@ -109,8 +112,11 @@ ring_put(struct ring *r, const void *buf, size_t len)
 {
 	struct iovec iov[2];
 	size_t done = 0;
-	int n = ring_space_iov(r, iov);
+	int n;
 
+	if (r->cap == 0)
+		return 0;
+	n = ring_space_iov(r, iov);
 	for (int i = 0; i < n && done < len; i++) {
 		size_t k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
 

@@ -1182,6 +1182,45 @@ test_free_under_session(void **state)
 	assert_int_equal(child_count(), 0);
 }
 
+/* A keystroke goes to the backend at once, before the loop runs again. */
+static void
+test_keystroke_direct(void **state)
+{
+	struct fixture *f = *state;
+	struct wake w = { 0 };
+	struct console_peer p = peer(10);
+	struct console_session *s;
+	struct console *c;
+	char backend[96], ch = 0;
+
+	open_pty(f);
+	snprintf(backend, sizeof backend, "pty:%s", f->slave);
+	c = new_console(f, backend);
+	s = console_open(c, &p, wake_cb, &w);
+	assert_non_null(s);
+	assert_int_equal(console_write(s, "k", 1), 1);
+	assert_int_equal(read(f->master, &ch, 1), 1);
+	assert_int_equal(ch, 'k');
+	console_close(s);
+	free_console(f, c);
+}
+
+/* After console_stop, the exec: child's end is still noticed. */
+static void
+test_exec_state_after_stop(void **state)
+{
+	struct fixture *f = *state;
+	struct console *c = ready_cat(f);
+
+	assert_true(console_running(c));
+	console_stop(c);
+	assert_true(run_until(f, no_children, NULL, TIMEOUT));
+	assert_false(console_running(c));
+	assert_true(strncmp(console_state(c), "killed ", 7) == 0 ||
+	    strncmp(console_state(c), "exited ", 7) == 0);
+	free_console(f, c);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int
@@ -1206,6 +1245,8 @@ main(void)
 		T(test_slow_reader),
 		T(test_break),
 		T(test_free_under_session),
+		T(test_keystroke_direct),
+		T(test_exec_state_after_stop),
 	};
 	sigset_t chld;
 

@@ -62,14 +62,7 @@ test_new(void **state)
 	assert_int_equal(ring_space(r), 8);
 	ring_free(r);
 
-	/* A zero size still makes a usable (one-byte) ring. */
-	r = ring_new(0);
-	assert_non_null(r);
-	assert_int_equal(ring_space(r), 1);
-	assert_int_equal(ring_put(r, "xy", 2), 1);
-	check_held(r, "x", 1);
-	ring_free(r);
-	ring_free(NULL);
+	ring_free(NULL);	/* a zero size: test_zero */
 }
 
 static void
@@ -415,6 +408,31 @@ test_write_fd(void **state)
 	free(got);
 }
 
+/* A ring of 0 bytes (scrollback = 0) holds nothing and never fails. */
+static void
+test_zero(void **state)
+{
+	struct ring *r = ring_new(0);
+	char buf[8];
+	int p[2];
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(ring_space(r), 0);
+	ring_put_over(r, "hello", 5);
+	assert_int_equal(ring_used(r), 0);
+	assert_int_equal(ring_put(r, "x", 1), 0);
+	assert_int_equal(ring_get(r, buf, sizeof buf), 0);
+	ring_drop(r, 3);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(ring_read_fd(r, p[0]), -1);
+	assert_int_equal(errno, ENOBUFS);
+	close(p[0]);
+	close(p[1]);
+	ring_free(r);
+}
+
 int
 main(void)
 {
@@ -427,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_read_fd),
 		cmocka_unit_test(test_write_fd),
+		cmocka_unit_test(test_zero),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
