@@ -37,6 +37,9 @@ void loop_del_timer(struct loop *lp, struct loop_timer *t);
 void loop_set_before_sleep(struct loop *lp, loop_hook_fn *hook, void *arg);
 /* Dispatch events until loop_stop; 0, or -1 with errno on failure. */
 int loop_run(struct loop *lp);
+/* After a dispatch that handled events, poll for up to US microseconds
+ * before sleeping (0: never, the default). See loop.c. */
+void loop_set_spin(struct loop *lp, long us);
 /* Make loop_run return after the current dispatch. */
 void loop_stop(struct loop *lp);
 /* Milliseconds on the monotonic clock. */

@@ -25,6 +25,7 @@
 #define STOP_GRACE_MS 5000
 #define STOP_HANGUP_MS 1000
 #define STOP_FILES_MS 500
+#define LOOP_SPIN_US 30
 
 struct daemon {
 	const char		*config_path;
@@ -300,6 +301,10 @@ main(int argc, char **argv)
 		log_error("%s: cannot create the event loop: %s", __func__, strerror(errno));
 		goto out;
 	}
+	/* Spin briefly after activity, for latency (see core/loop.c); not on a
+	 * single CPU, where it would only hold up the guest. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		loop_set_spin(d.loop, LOOP_SPIN_US);
 	if ((d.sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add_fd(d.loop, d.sigfd, LOOP_READ, daemon_signal, &d) == -1) {
 		log_error("%s: cannot watch signals: %s", __func__, strerror(errno));
