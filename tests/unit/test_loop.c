@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -704,6 +705,58 @@ test_free_busy(void **state)
 	close(p[0]), close(p[1]);
 }
 
+static void
+spin_read(struct loop *lp, int fd, int events, void *arg)
+{
+	char c;
+
+	(void)lp, (void)events;
+	if (read(fd, &c, 1) == 1)
+		(*(int *)arg)++;
+}
+
+static void
+spin_stop(struct loop *lp, void *arg)
+{
+	(void)arg;
+	loop_stop(lp);
+}
+
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* With spinning on, events are still delivered, and an idle loop sleeps:
+ * 300 ms with nothing to do after one event cost next to no CPU. */
+static void
+test_spin_idle(void **state)
+{
+	struct loop *lp = loop_create();
+	int p[2], got = 0;
+	double before;
+
+	(void)state;
+	assert_non_null(lp);
+	loop_set_spin(lp, 30);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(loop_add_fd(lp, p[0], LOOP_READ, spin_read, &got), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_non_null(loop_add_timer(lp, 300, spin_stop, NULL));
+	before = cpu_seconds();
+	assert_int_equal(loop_run(lp), 0);
+	assert_int_equal(got, 1);
+	assert_true(cpu_seconds() - before < 0.03);
+	loop_free(lp);
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -722,6 +775,7 @@ main(void)
 		cmocka_unit_test(test_timer_from_callback),
 		cmocka_unit_test(test_before_sleep),
 		cmocka_unit_test(test_free_busy),
+		cmocka_unit_test(test_spin_idle),
 	};
 
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
