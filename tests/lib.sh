@@ -215,3 +215,17 @@ proc_ended() {
 }
 # Whether directory $1 is empty.
 dir_empty() { [ -z "$(ls -A "$1")" ]; }
+# A domain d whose console0 is a pty: backend on a pair made here, mounted:
+# sets P (the pty slave), L (its lock file in $LOCKDIR) and F (the console
+# file). Extra arguments go to mount_fs.
+mount_pty_console() {
+	make_pty a
+	P=$PTY_a
+	L=$(lock_file_for "$P" "$LOCKDIR")
+	cat > "$CONF" <<CONF
+[domain d]
+console0 = pty:$P
+CONF
+	mount_fs "$@"
+	F=$MNT/d/console0
+}

@@ -5,15 +5,7 @@
 # lock file.
 . "$(dirname "$0")/../lib.sh"
 need python3
-make_pty a
-P=$PTY_a
-L=$(lock_file_for "$P" "$LOCKDIR")
-cat > "$CONF" <<EOF
-[domain d]
-console0 = pty:$P
-EOF
-mount_fs
-F=$MNT/d/console0
+mount_pty_console
 
 # 1. kill -9 with a session open: the lock stays, naming the dead daemon.
 hold_open "$F"

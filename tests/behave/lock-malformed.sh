@@ -5,15 +5,7 @@
 # and nothing is written through it or created at its target.
 . "$(dirname "$0")/../lib.sh"
 need python3 getfattr
-make_pty a
-P=$PTY_a
-L=$(lock_file_for "$P" "$LOCKDIR")
-cat > "$CONF" <<EOF
-[domain d]
-console0 = pty:$P
-EOF
-mount_fs
-F=$MNT/d/console0
+mount_pty_console
 
 # The device opens while there is no lock (so EBUSY below is the lock's).
 r=$(open_errno "$F")

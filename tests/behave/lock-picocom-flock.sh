@@ -7,14 +7,7 @@
 # says the device is free.
 . "$(dirname "$0")/../lib.sh"
 need python3 tmux picocom getfattr
-make_pty a
-P=$PTY_a
-cat > "$CONF" <<EOF
-[domain d]
-console0 = pty:$P
-EOF
-mount_fs
-F=$MNT/d/console0
+mount_pty_console
 
 # 1. picocom holds the pty.
 tmux_start p1 "exec picocom -b 115200 $P"

@@ -5,15 +5,7 @@
 # pid=1) and left as it was.
 . "$(dirname "$0")/../lib.sh"
 need python3 getfattr
-make_pty a
-P=$PTY_a
-L=$(lock_file_for "$P" "$LOCKDIR")
-cat > "$CONF" <<EOF
-[domain d]
-console0 = pty:$P
-EOF
-mount_fs
-F=$MNT/d/console0
+mount_pty_console
 
 # 1. A dead pid: a child that has exited and been reaped.
 sh -c 'exit 0' &
