@@ -84,7 +84,7 @@ run: deps-check all
 
 DEB_PKGS = build-essential pkg-config clang libfuzzer-14-dev libfuse3-dev fuse3 libudev-dev \
            uuid-dev libinih-dev libcmocka-dev attr socat tmux screen minicom picocom \
-           python3 util-linux procps busybox-static qemu-system-x86 cpio
+           python3 util-linux procps bc busybox-static qemu-system-x86 cpio
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)
