@@ -16,6 +16,7 @@
 #include "core/backend_impl.h"
 #include "core/lock.h"
 #include "core/log.h"
+#include "core/proc.h"
 
 /* Parse TEXT into a backend; NULL and *CAUSE when it is not one. */
 struct backend *
@@ -134,12 +135,6 @@ backend_pid(const struct backend *b)
 	return b->pid;
 }
 
-/* Whether a persistent backend's process is still to be reaped. */
-int
-backend_running(const struct backend *b)
-{
-	return b->pid > 0;
-}
 
 /* The backend string as configured. */
 const char *
@@ -168,16 +163,9 @@ backend_path_state(struct backend *b)
 void
 backend_describe_pid(pid_t pid, char *buf, size_t len)
 {
-	char path[64], comm[64] = "";
-	FILE *f;
+	char comm[64];
 
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(comm, sizeof comm, f) != NULL)
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
-	if (comm[0] != '\0')
+	if (proc_comm(pid, comm, sizeof comm) == 0)
 		snprintf(buf, len, "pid=%d comm=%s", (int)pid, comm);
 	else
 		snprintf(buf, len, "pid=%d", (int)pid);

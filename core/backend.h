@@ -41,8 +41,6 @@ int backend_break(struct backend *b, int fd, int on);
 void backend_stop(struct backend *b);
 /* The pid of a persistent backend's process not yet reaped, or 0. */
 pid_t backend_pid(const struct backend *b);
-/* Whether a persistent backend's process is still to be reaped. */
-int backend_running(const struct backend *b);
 /* The backend string as configured. */
 const char *backend_text(const struct backend *b);
 /* "running", "exited 0", "killed 9", "present", "absent", "failed: ...". */

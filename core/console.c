@@ -34,6 +34,7 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/proc.h"
 #include "core/ring.h"
 
 #define CONSOLE_OUT_SIZE	(1024 * 1024)
@@ -45,7 +46,6 @@
 struct console_session {
 	struct console	*con;		/* NULL once detached */
 	int		 reset;		/* taken over: ECONNRESET */
-	int		 ended;		/* console went away: end of file */
 	struct console_peer peer;
 	char		 comm[32];
 	console_wake_fn	*wake;
@@ -197,10 +197,10 @@ static void
 console_read_backend(struct console *c)
 {
 	char tmp[16384];
-	int got = 0;
+	int got = 0, keep_all = c->sess != NULL || console_lingering(c);
 
 	for (int i = 0; i < CONSOLE_READS_PER_EVENT; i++) {
-		int keep = c->sess != NULL || console_lingering(c);
+		int keep = keep_all;
 		ssize_t n;
 
 		if (keep && ring_space(c->out) == 0) {
@@ -310,8 +310,7 @@ console_stop(struct console *c)
 	struct console_session *s = c->sess;
 
 	if (s != NULL) {
-		s->ended = 1;
-		s->con = NULL;
+		s->con = NULL;	/* detached: it reads end of file */
 		c->sess = NULL;
 		if (s->wake != NULL)
 			s->wake(s, s->arg);
@@ -365,23 +364,6 @@ console_free(struct console *c)
 	free(c);
 }
 
-static void
-console_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(buf, len, f) != NULL)
-			buf[strcspn(buf, "\n")] = '\0';
-		fclose(f);
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, len, "?");
-}
-
 /* Start a session: NULL with errno EBUSY or ENXIO. */
 struct console_session *
 console_open(struct console *c, const struct console_peer *peer,
@@ -418,7 +400,7 @@ console_open(struct console *c, const struct console_peer *peer,
 	c->draining = 0;
 	s->con = c;
 	s->peer = *peer;
-	console_comm(peer->pid, s->comm, sizeof s->comm);
+	proc_comm(peer->pid, s->comm, sizeof s->comm);
 	s->wake = wake;
 	s->arg = arg;
 	if (!console_lingering(c))
@@ -659,5 +641,5 @@ console_break(struct console *c, unsigned int ms)
 int
 console_running(const struct console *c)
 {
-	return backend_running(c->be);
+	return backend_pid(c->be) > 0;
 }

@@ -77,7 +77,6 @@ struct fs_pending {
 
 struct fs_handle {
 	struct fs		*fs;
-	struct node		*node;
 	struct console_session	*sess;
 	struct fs_pending	*reads;
 	struct fs_pending	*writes;
@@ -397,6 +396,18 @@ fs_pending_free(struct fs_pending *p)
 	free(p);
 }
 
+/* End a waiting request that cannot complete: a write that already queued
+ * bytes reports them (a short write), anything else gets ERR. */
+static void
+fs_pending_fail(struct fs_pending *p, int err)
+{
+	if (p->base + p->done > 0)
+		fuse_reply_write(p->req, p->base + p->done);
+	else
+		fuse_reply_err(p->req, err);
+	fs_pending_free(p);
+}
+
 static void
 fs_reply_read(struct fs *fs, struct fs_pending *p, ssize_t n)
 {
@@ -431,13 +442,13 @@ fs_progress(struct fs_handle *h)
 			p->done += n;
 			if (p->done < p->len)
 				break;
-			fuse_reply_write(p->req, p->base + p->len);
-		} else if (p->base + p->done > 0)
-			fuse_reply_write(p->req, p->base + p->done);
-		else
-			fuse_reply_err(p->req, errno);
+		}
 		h->writes = p->next;
-		fs_pending_free(p);
+		if (n > 0) {
+			fuse_reply_write(p->req, p->base + p->len);
+			fs_pending_free(p);
+		} else
+			fs_pending_fail(p, errno);
 	}
 	if (h->ph != NULL) {
 		fuse_lowlevel_notify_poll(h->ph);
@@ -471,28 +482,19 @@ fs_answer_interrupts(struct fs *fs)
 		return;
 	fs->interrupts = 0;
 	for (struct fs_handle *h = fs->handles; h != NULL; h = h->next) {
-		struct fs_pending **pp, *p;
+		struct fs_pending **lists[] = { &h->reads, &h->writes };
 
-		for (pp = &h->reads; (p = *pp) != NULL;) {
-			if (!p->interrupted) {
-				pp = &p->next;
-				continue;
+		for (int i = 0; i < 2; i++) {
+			struct fs_pending **pp, *p;
+
+			for (pp = lists[i]; (p = *pp) != NULL;) {
+				if (!p->interrupted) {
+					pp = &p->next;
+					continue;
+				}
+				*pp = p->next;
+				fs_pending_fail(p, EINTR);
 			}
-			*pp = p->next;
-			fuse_reply_err(p->req, EINTR);
-			fs_pending_free(p);
-		}
-		for (pp = &h->writes; (p = *pp) != NULL;) {
-			if (!p->interrupted) {
-				pp = &p->next;
-				continue;
-			}
-			*pp = p->next;
-			if (p->base + p->done > 0)
-				fuse_reply_write(p->req, p->base + p->done);
-			else
-				fuse_reply_err(p->req, EINTR);
-			fs_pending_free(p);
 		}
 	}
 }
@@ -651,14 +653,13 @@ fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static struct fs_handle *
-fs_handle_new(struct fs *fs, struct node *n)
+fs_handle_new(struct fs *fs)
 {
 	struct fs_handle *h = calloc(1, sizeof *h);
 
 	if (h == NULL)
 		return NULL;
 	h->fs = fs;
-	h->node = n;
 	h->next = fs->handles;
 	if (fs->handles != NULL)
 		fs->handles->prev = h;
@@ -680,8 +681,9 @@ fs_handle_free(struct fs_handle *h, int reply)
 		else
 			h->writes = p->next;
 		if (reply)
-			fuse_reply_err(p->req, EBADF);
-		fs_pending_free(p);
+			fs_pending_fail(p, EBADF);
+		else
+			fs_pending_free(p);
 	}
 	if (h->ph != NULL)
 		fuse_pollhandle_destroy(h->ph);
@@ -717,7 +719,7 @@ fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	if ((h = fs_handle_new(fs, n)) == NULL) {
+	if ((h = fs_handle_new(fs)) == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -1300,13 +1302,6 @@ int
 fs_idle(const struct fs *fs)
 {
 	return fs->unmounted || fs->handles == NULL;
-}
-
-/* Whether the kernel side went away. */
-int
-fs_unmounted(const struct fs *fs)
-{
-	return fs->unmounted;
 }
 
 /* Free everything (NULL is ok). */

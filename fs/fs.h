@@ -25,8 +25,6 @@ void fs_shutdown(struct fs *fs);
 void fs_hangup(struct fs *fs);
 /* Whether no file is open any more (or the connection is gone). */
 int fs_idle(const struct fs *fs);
-/* Whether the kernel side went away (unmounted from outside). */
-int fs_unmounted(const struct fs *fs);
 /* Free everything (NULL is ok). */
 void fs_free(struct fs *fs);
 
