@@ -229,3 +229,19 @@ CONF
 	mount_fs "$@"
 	F=$MNT/d/console0
 }
+# A domain d whose console0 is an exec: cat without echo (what is written
+# comes back once), mounted. Extra arguments go to mount_fs.
+mount_echo_console() {
+	cat > "$CONF" <<CONF
+[domain d]
+console0 = exec:/bin/sh -c 'stty -echo; exec cat'
+CONF
+	mount_fs "$@"
+}
+# Wait until the command of DOMAIN's DEV (default console0) has printed
+# READY (it does so once its terminal is raw): from then on nothing written
+# to it is echoed. The scrollback holds it even before anyone opened.
+wait_ready() {
+	local dev=${2:-console0}
+	wait_for 5 grep -q READY "$MNT/$1/$dev.log" || fail "$1/$dev never got ready"
+}

@@ -3,11 +3,7 @@
 # working; after close the console opens again, 2,000 times in a row.
 . "$(dirname "$0")/../lib.sh"
 need python3
-cat > "$CONF" <<EOF
-[domain d]
-console0 = exec:/bin/sh -c 'stty -echo; exec cat'
-EOF
-mount_fs
+mount_echo_console
 python3 - "$MNT/d/console0" <<'PY' || fail "exclusivity"
 import errno, os, select, sys
 path = sys.argv[1]

@@ -16,8 +16,7 @@ cat > "$CONF" <<EOF
 console0 = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 1 >/dev/null; exec python3 $T/gen.py'
 EOF
 mount_fs
-# READY was printed before anyone opened: it is in the scrollback.
-wait_for 5 grep -q READY "$MNT/d/console0.log" || fail "the command never got ready"
+wait_ready d
 exec 3<>"$MNT/d/console0"
 timeout 60 cat <&3 >"$T/got" &
 catpid=$!

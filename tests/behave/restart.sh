@@ -4,11 +4,7 @@
 # a new daemon mounts the same path meanwhile, and the old one finishing
 # never takes the new mount away; no unmount error is logged.
 . "$(dirname "$0")/../lib.sh"
-cat > "$CONF" <<EOF
-[domain d]
-console0 = exec:/bin/sh -c 'stty -echo; exec cat'
-EOF
-mount_fs
+mount_echo_console
 old=$DAEMON_PID
 exec 3<>"$MNT/d/console0"
 kill -TERM "$old"

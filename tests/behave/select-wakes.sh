@@ -3,11 +3,7 @@
 # output arrives; O_NONBLOCK reads give EAGAIN; lseek and pread give ESPIPE.
 . "$(dirname "$0")/../lib.sh"
 need python3
-cat > "$CONF" <<EOF
-[domain d]
-console0 = exec:/bin/sh -c 'stty -echo; exec cat'
-EOF
-mount_fs
+mount_echo_console
 python3 - "$MNT/d/console0" <<'PY' || fail "select"
 import errno, os, select, sys, threading, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)

@@ -17,7 +17,7 @@ cat > "$CONF" <<EOF
 console0 = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 1 >/dev/null; exec python3 $T/gen.py $T/want'
 EOF
 mount_fs
-wait_for 5 grep -q READY "$MNT/d/console0.log" || fail "the command never got ready"
+wait_ready d
 python3 - "$MNT/d/console0" "$T/want" <<'PY' || fail "slow reader"
 import hashlib, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR)

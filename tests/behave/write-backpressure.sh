@@ -26,8 +26,8 @@ console0 = exec:/bin/sh -c 'stty raw -echo; echo READY; exec sleep 1000'
 EOF
 mount_fs
 # Each program says READY once its terminal is raw: no echo of our bytes.
-wait_for 5 grep -q READY "$MNT/d/console0.log" || fail "d never got ready"
-wait_for 5 grep -q READY "$MNT/n/console0.log" || fail "n never got ready"
+wait_ready d
+wait_ready n
 python3 - "$MNT/d/console0" "$MNT/n/console0" <<'PY' || fail "back-pressure"
 import errno, hashlib, os, select, sys
 data = bytes((i * 7 + i // 251) % 256 for i in range(8 * 1024 * 1024))
