@@ -41,6 +41,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# test_line records what core/line.c asks of the terminal (see the test).
+$(BUILD)/tests/test_line: LDFLAGS += -Wl,--wrap=ioctl
+
 units: $(UNIT_BIN)
 
 # Run the unit tests and the behaviour tests once, with the binaries in $(BUILD).

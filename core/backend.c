@@ -1,6 +1,6 @@
 /*
  * backend.c — dispatch to the backend kinds, and what the device-path kinds
- * (pty:, tty:, udev:) share: the UUCP lock, flock(), raw mode.
+ * (pty:, tty:, udev:) share: the UUCP lock, flock(), line settings (line.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "core/backend_impl.h"
@@ -232,32 +231,10 @@ none:
 	return -1;
 }
 
-static speed_t
-backend_speed(unsigned int baud)
-{
-	static const struct { unsigned int baud; speed_t speed; } map[] = {
-		{ 50, B50 }, { 75, B75 }, { 110, B110 }, { 134, B134 }, { 150, B150 },
-		{ 200, B200 }, { 300, B300 }, { 600, B600 }, { 1200, B1200 },
-		{ 1800, B1800 }, { 2400, B2400 }, { 4800, B4800 }, { 9600, B9600 },
-		{ 19200, B19200 }, { 38400, B38400 }, { 57600, B57600 },
-		{ 115200, B115200 }, { 230400, B230400 }, { 460800, B460800 },
-		{ 500000, B500000 }, { 576000, B576000 }, { 921600, B921600 },
-		{ 1000000, B1000000 }, { 1152000, B1152000 }, { 1500000, B1500000 },
-		{ 2000000, B2000000 }, { 2500000, B2500000 }, { 3000000, B3000000 },
-		{ 3500000, B3500000 }, { 4000000, B4000000 },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (map[i].baud == baud)
-			return map[i].speed;
-	return B115200;
-}
-
 /* Open a device path for a session: lock, open, flock, raw mode. */
 int
-backend_dev_open(struct backend *b, const char *path, unsigned int baud)
+backend_dev_open(struct backend *b, const char *path, const struct line *line)
 {
-	struct termios t;
 	pid_t holder = 0;
 	int fd = -1, saverr;
 
@@ -294,21 +271,9 @@ backend_dev_open(struct backend *b, const char *path, unsigned int baud)
 		errno = EBUSY;
 		goto fail;
 	}
-	if (tcgetattr(fd, &b->saved) == 0) {
-		b->saved_ok = 1;
-		t = b->saved;
-		cfmakeraw(&t);
-		t.c_cflag |= CLOCAL | CREAD;
-		t.c_cc[VMIN] = 1;
-		t.c_cc[VTIME] = 0;
-		if (baud != 0) {
-			cfsetispeed(&t, backend_speed(baud));
-			cfsetospeed(&t, backend_speed(baud));
-		}
-		if (tcsetattr(fd, TCSANOW, &t) == -1)
-			log_warn("%s: %s: cannot set raw mode: %s", __func__, path,
-			    strerror(errno));
-	}
+	if (line_apply(fd, line, &b->saved) == -1)
+		log_warn("%s: %s: cannot set the line settings: %s", __func__, path,
+		    strerror(errno));
 	return fd;
 fail:
 	saverr = errno;
@@ -324,9 +289,8 @@ fail:
 void
 backend_dev_close(struct backend *b, int fd)
 {
-	if (b->saved_ok)
-		tcsetattr(fd, TCSANOW, &b->saved);
-	b->saved_ok = 0;
+	line_restore(fd, b->saved);
+	b->saved = NULL;
 	close(fd);
 	lock_release(b->lock);
 	b->lock = NULL;

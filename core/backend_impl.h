@@ -5,8 +5,6 @@
 #ifndef CONSOLEFS_BACKEND_IMPL_H
 #define CONSOLEFS_BACKEND_IMPL_H
 
-#include <termios.h>
-
 #include "core/backend.h"
 #include "core/spec.h"
 
@@ -34,8 +32,7 @@ struct backend {
 	pid_t			 pid;		/* child not yet reaped, or 0 */
 	/* pty:, tty:, udev: */
 	struct lock		*lock;
-	struct termios		 saved;
-	int			 saved_ok;
+	struct line_saved	*saved;		/* termios before the open */
 };
 
 extern const struct backend_ops backend_exec_ops;
@@ -43,9 +40,9 @@ extern const struct backend_ops backend_pty_ops;
 extern const struct backend_ops backend_tty_ops;
 extern const struct backend_ops backend_unix_ops;
 
-/* Open a device path for a session: UUCP lock, open, flock, raw mode at
- * BAUD (0: leave the speed). Shared by pty:, tty: and udev:. */
-int backend_dev_open(struct backend *b, const char *path, unsigned int baud);
+/* Open a device path for a session: UUCP lock, open, flock, raw mode with
+ * LINE's settings. Shared by pty:, tty: and udev:. */
+int backend_dev_open(struct backend *b, const char *path, const struct line *line);
 /* Undo backend_dev_open. */
 void backend_dev_close(struct backend *b, int fd);
 /* The state of a backend that is a path: "present" or "absent". */

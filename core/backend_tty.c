@@ -1,7 +1,8 @@
 /*
  * backend_tty.c — pty: and tty: backends: a terminal device path opened
  * when a session starts and closed when it ends, as libvirt does for
- * pty consoles. The two differ only in the speed (tty: sets a baud rate).
+ * pty consoles. The two differ only in the line settings (tty: sets a
+ * speed, framing, flow control; pty: only raw mode).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +18,16 @@
 static int
 backend_pty_open(struct backend *b)
 {
-	return backend_dev_open(b, b->spec->path, 0);
+	struct line raw;
+
+	line_init_raw(&raw);
+	return backend_dev_open(b, b->spec->path, &raw);
 }
 
 static int
 backend_tty_open(struct backend *b)
 {
-	return backend_dev_open(b, b->spec->path, b->spec->baud);
+	return backend_dev_open(b, b->spec->path, &b->spec->line);
 }
 
 /* A pty slave hangs up for good when its master closes: devpts then removes

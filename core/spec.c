@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 
 #include "core/spec.h"
 #include "core/words.h"
@@ -23,39 +22,18 @@ spec_kind_name(enum spec_kind kind)
 	return spec_names[kind];
 }
 
+/* Apply the comma-separated line settings in S (modified) to L. */
 static int
-spec_baud_ok(unsigned long baud)
+spec_take_line(char *s, struct line *l, char **cause)
 {
-	static const unsigned long rates[] = { 50, 75, 110, 134, 150, 200, 300,
-	    600, 1200, 1800, 2400, 4800, 9600, 19200, 38400, 57600, 115200,
-	    230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000,
-	    2000000, 2500000, 3000000, 3500000, 4000000 };
+	char *w, *next;
 
-	for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-		if (rates[i] == baud)
-			return 1;
-	return 0;
-}
-
-/* Parse ",BAUD" at the end of S (modified in place); 0 or -1. */
-static int
-spec_take_baud(char *s, unsigned int *baud, char **cause)
-{
-	char *comma = strrchr(s, ','), *end;
-	unsigned long v;
-
-	*baud = SPEC_DEFAULT_BAUD;
-	if (comma == NULL || strchr(comma, '=') != NULL)
-		return 0;
-	errno = 0;
-	v = strtoul(comma + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || comma[1] == '\0' || !spec_baud_ok(v)) {
-		if (asprintf(cause, "bad baud rate '%s'", comma + 1) < 0)
-			*cause = NULL;
-		return -1;
+	for (w = s; w != NULL; w = next) {
+		if ((next = strchr(w, ',')) != NULL)
+			*next++ = '\0';
+		if (line_parse_word(l, w, cause) == -1)
+			return -1;
 	}
-	*baud = v;
-	*comma = '\0';
 	return 0;
 }
 
@@ -65,6 +43,7 @@ spec_parse(const char *s, char **cause)
 {
 	struct spec *sp = calloc(1, sizeof *sp);
 	const char *colon, *rest, *wcause;
+	char *comma;
 	const char *why = NULL;
 
 	*cause = NULL;
@@ -107,29 +86,47 @@ spec_parse(const char *s, char **cause)
 	case SPEC_UNIX:
 		if ((sp->path = strdup(rest)) == NULL)
 			goto nomem;
-		if (sp->kind == SPEC_TTY && spec_take_baud(sp->path, &sp->baud, cause) == -1)
-			goto fail;
+		line_init(&sp->line);
+		if (sp->kind == SPEC_TTY && (comma = strchr(sp->path, ',')) != NULL) {
+			*comma = '\0';
+			if (spec_take_line(comma + 1, &sp->line, cause) == -1)
+				goto fail;
+		}
 		if (sp->path[0] != '/') {
 			why = "backend path must be absolute";
 			goto bad;
 		}
 		break;
 	case SPEC_UDEV: {
-		char *copy = strdup(rest), *tok, *save = NULL;
+		char *copy = strdup(rest), *tok, *next;
 		size_t n = 0;
 
 		if (copy == NULL)
 			goto nomem;
-		if (spec_take_baud(copy, &sp->baud, cause) == -1) {
-			free(copy);
-			goto fail;
-		}
+		line_init(&sp->line);
 		sp->match = calloc(strlen(copy) / 2 + 2, sizeof *sp->match);
-		for (tok = strtok_r(copy, ",", &save); sp->match != NULL && tok != NULL;
-		    tok = strtok_r(NULL, ",", &save)) {
+		if (sp->match == NULL) {
+			free(copy);
+			goto nomem;
+		}
+		/* Line settings are told from matches by their look: udev
+		 * property names are never numbers nor "flow"/"hupcl". */
+		for (tok = copy; tok != NULL; tok = next) {
+			if ((next = strchr(tok, ',')) != NULL)
+				*next++ = '\0';
+			if (line_is_word(tok)) {
+				if (line_parse_word(&sp->line, tok, cause) == -1) {
+					free(copy);
+					goto fail;
+				}
+				continue;
+			}
 			if (strchr(tok, '=') == NULL || tok[0] == '=') {
+				if (tok[0] == '\0' && n > 0)
+					why = "udev: empty setting (two commas, or one at the end)";
+				else
+					why = "udev: expects KEY=VALUE[,KEY=VALUE...][,LINE SETTINGS]";
 				free(copy);
-				why = "udev: expects KEY=VALUE[,KEY=VALUE...][,BAUD]";
 				goto bad;
 			}
 			if ((sp->match[n++] = strdup(tok)) == NULL) {
@@ -138,10 +135,8 @@ spec_parse(const char *s, char **cause)
 			}
 		}
 		free(copy);
-		if (sp->match == NULL)
-			goto nomem;
 		if (n == 0) {
-			why = "udev: expects KEY=VALUE[,KEY=VALUE...][,BAUD]";
+			why = "udev: expects KEY=VALUE[,KEY=VALUE...][,LINE SETTINGS]";
 			goto bad;
 		}
 		break;

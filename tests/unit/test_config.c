@@ -266,7 +266,9 @@ test_errors(void **state)
 	check_error("[global]\nforce_reserve = -1\n", 2, "force_reserve");
 	check_error("[global]\nlock_dir = var/lock\n", 2, "absolute");
 	check_error("[domain a]\nserial0 = foo:bar\n", 2, "unknown backend scheme 'foo:'");
-	check_error("[domain a]\nserial0 = tty:/dev/ttyUSB0,12345\n", 2, "baud");
+	check_error("[domain a]\nserial0 = tty:/dev/ttyUSB0,96OO\n", 2, "baud");
+	check_error("[domain a]\nserial0 = tty:/dev/ttyUSB0,9600,9n1\n", 2, "data bits");
+	check_error("[domain a]\nserial0 = udev:ID_SERIAL=x,flow=yes\n", 2, "flow");
 	check_error("[domain a]\nserial0 =\n", 2, "no backend scheme");
 	check_error("[domain a]\nserial0 = exec:/bin/sh -c 'x\n", 2, "unterminated");
 	check_error("console0 = pty:/dev/pts/1\n", 1, "outside any section");

@@ -162,17 +162,30 @@ test_paths(void **state)
 	sp = parse_ok("/dev/ttyUSB0");
 	assert_int_equal(sp->kind, SPEC_TTY);
 	assert_string_equal(sp->path, "/dev/ttyUSB0");
-	assert_int_equal(sp->baud, SPEC_DEFAULT_BAUD);
+	assert_int_equal(sp->line.baud, SPEC_DEFAULT_BAUD);
 	spec_free(sp);
 	sp = parse_ok("/dev/ttyUSB0,9600");
 	assert_int_equal(sp->kind, SPEC_TTY);
 	assert_string_equal(sp->path, "/dev/ttyUSB0");
-	assert_int_equal(sp->baud, 9600);
+	assert_int_equal(sp->line.baud, 9600);
 	spec_free(sp);
 
 	check_spec_error("pty:", "absolute");
 	check_spec_error("pty:pts/7", "absolute");
 	check_spec_error("unix:vm.sock", "absolute");
+}
+
+/* SP's line settings must be BAUD, BITS PARITY STOP, FLOW, HUPCL. */
+static void
+check_line(const struct spec *sp, unsigned int baud, const char *frame,
+    enum line_flow flow, int hupcl)
+{
+	assert_int_equal(sp->line.baud, baud);
+	assert_int_equal(sp->line.bits, frame[0] - '0');
+	assert_int_equal(sp->line.parity, frame[1]);
+	assert_int_equal(sp->line.stop, frame[2] - '0');
+	assert_int_equal(sp->line.flow, flow);
+	assert_int_equal(sp->line.hupcl, hupcl);
 }
 
 static void
@@ -184,24 +197,74 @@ test_tty(void **state)
 	sp = parse_ok("tty:/dev/ttyUSB0");
 	assert_int_equal(sp->kind, SPEC_TTY);
 	assert_string_equal(sp->path, "/dev/ttyUSB0");
-	assert_int_equal(sp->baud, 115200);
+	check_line(sp, 115200, "8n1", LINE_FLOW_NONE, -1);
 	spec_free(sp);
 
 	sp = parse_ok("tty:/dev/ttyUSB0,9600");
 	assert_string_equal(sp->path, "/dev/ttyUSB0");
-	assert_int_equal(sp->baud, 9600);
+	check_line(sp, 9600, "8n1", LINE_FLOW_NONE, -1);
 	spec_free(sp);
 
 	sp = parse_ok("tty:/dev/ttyACM0,4000000");
-	assert_int_equal(sp->baud, 4000000);
+	assert_int_equal(sp->line.baud, 4000000);
 	spec_free(sp);
 
-	check_spec_error("tty:/dev/ttyUSB0,12345", "bad baud rate '12345'");
-	check_spec_error("tty:/dev/ttyUSB0,fast", "bad baud rate");
-	check_spec_error("tty:/dev/ttyUSB0,", "bad baud rate");
-	check_spec_error("tty:/dev/ttyUSB0,9600x", "bad baud rate");
-	check_spec_error("tty:/dev/ttyUSB0,-9600", "bad baud rate");
+	/* Rates without a B constant go through termios2 (BOTHER). */
+	sp = parse_ok("tty:/dev/ttyUSB0,250000");
+	check_line(sp, 250000, "8n1", LINE_FLOW_NONE, -1);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/ttyUSB0,12345");
+	assert_int_equal(sp->line.baud, 12345);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/ttyUSB0,50000000");
+	assert_int_equal(sp->line.baud, 50000000);
+	spec_free(sp);
+
+	sp = parse_ok("tty:/dev/ttyUSB0,9600,7e1");
+	assert_string_equal(sp->path, "/dev/ttyUSB0");
+	check_line(sp, 9600, "7e1", LINE_FLOW_NONE, -1);
+	spec_free(sp);
+	/* Framing alone keeps the default speed; any order. */
+	sp = parse_ok("tty:/dev/ttyS1,8n2");
+	check_line(sp, 115200, "8n2", LINE_FLOW_NONE, -1);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/ttyS1,flow=rtscts,5o2,hupcl=no,300");
+	check_line(sp, 300, "5o2", LINE_FLOW_RTSCTS, 0);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/ttyS1,flow=xonxoff,hupcl=yes,6M1");
+	check_line(sp, 115200, "6m1", LINE_FLOW_XONXOFF, 1);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/ttyS1,7s1,flow=none");
+	check_line(sp, 115200, "7s1", LINE_FLOW_NONE, -1);
+	spec_free(sp);
+	sp = parse_ok("tty:/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0,57600");
+	assert_string_equal(sp->path, "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0");
+	spec_free(sp);
+
+	check_spec_error("tty:/dev/ttyUSB0,fast", "bad line setting 'fast'");
+	check_spec_error("tty:/dev/ttyUSB0,", "empty line setting");
+	check_spec_error("tty:/dev/ttyUSB0,9600,", "empty line setting");
+	check_spec_error("tty:/dev/ttyUSB0,9600,,8n1", "empty line setting");
+	check_spec_error("tty:/dev/ttyUSB0,9600x", "bad baud rate '9600x'");
+	check_spec_error("tty:/dev/ttyUSB0,-9600", "bad baud rate '-9600'");
+	check_spec_error("tty:/dev/ttyUSB0,0", "bad baud rate '0'");
+	check_spec_error("tty:/dev/ttyUSB0,50000001", "bad baud rate");
+	check_spec_error("tty:/dev/ttyUSB0,99999999999999999999", "bad baud rate");
+	check_spec_error("tty:/dev/ttyUSB0,9600,115200", "a baud rate is given twice");
+	check_spec_error("tty:/dev/ttyUSB0,8n1,7e1", "the framing is given twice");
+	check_spec_error("tty:/dev/ttyUSB0,flow=none,flow=rtscts", "flow control is given twice");
+	check_spec_error("tty:/dev/ttyUSB0,hupcl=no,hupcl=no", "hupcl is given twice");
+	check_spec_error("tty:/dev/ttyUSB0,9n1", "bad data bits in '9n1'");
+	check_spec_error("tty:/dev/ttyUSB0,4n1", "bad data bits");
+	check_spec_error("tty:/dev/ttyUSB0,8x1", "bad parity in '8x1'");
+	check_spec_error("tty:/dev/ttyUSB0,8n3", "bad stop bits in '8n3'");
+	check_spec_error("tty:/dev/ttyUSB0,8n0", "bad stop bits");
+	check_spec_error("tty:/dev/ttyUSB0,flow=hardware", "bad flow control 'flow=hardware'");
+	check_spec_error("tty:/dev/ttyUSB0,flow=", "bad flow control");
+	check_spec_error("tty:/dev/ttyUSB0,hupcl=1", "bad hang-up setting 'hupcl=1'");
+	check_spec_error("tty:/dev/ttyUSB0,parity=even", "bad line setting 'parity=even'");
 	check_spec_error("tty:ttyUSB0", "absolute");
+	check_spec_error("tty:ttyUSB0,9600", "absolute");
 }
 
 static void
@@ -214,7 +277,7 @@ test_udev(void **state)
 	assert_int_equal(sp->kind, SPEC_UDEV);
 	assert_string_equal(sp->match[0], "ID_SERIAL_SHORT=A9XK3");
 	assert_null(sp->match[1]);
-	assert_int_equal(sp->baud, SPEC_DEFAULT_BAUD);
+	check_line(sp, SPEC_DEFAULT_BAUD, "8n1", LINE_FLOW_NONE, -1);
 	assert_null(sp->path);
 	spec_free(sp);
 
@@ -223,20 +286,40 @@ test_udev(void **state)
 	assert_string_equal(sp->match[1], "ID_MODEL_ID=6001");
 	assert_string_equal(sp->match[2], "ID_SERIAL_SHORT=A9XK3");
 	assert_null(sp->match[3]);
-	assert_int_equal(sp->baud, 9600);
+	assert_int_equal(sp->line.baud, 9600);
 	spec_free(sp);
 
 	sp = parse_ok("udev:ID_VENDOR_ID=0403,ID_MODEL_ID=6001");
 	assert_string_equal(sp->match[1], "ID_MODEL_ID=6001");
 	assert_null(sp->match[2]);
-	assert_int_equal(sp->baud, 115200);
+	assert_int_equal(sp->line.baud, 115200);
+	spec_free(sp);
+
+	sp = parse_ok("udev:MAJOR=4,MINOR=63,250000,7o2,flow=rtscts,hupcl=no");
+	assert_string_equal(sp->match[0], "MAJOR=4");
+	assert_string_equal(sp->match[1], "MINOR=63");
+	assert_null(sp->match[2]);
+	check_line(sp, 250000, "7o2", LINE_FLOW_RTSCTS, 0);
+	spec_free(sp);
+
+	/* Settings may come between matches; a value may hold '=' and ':'. */
+	sp = parse_ok("udev:ID_PATH=pci-0000:00:14.0-usb-0:1:1.0,8n1,ID_USB_INTERFACE_NUM=01");
+	assert_string_equal(sp->match[0], "ID_PATH=pci-0000:00:14.0-usb-0:1:1.0");
+	assert_string_equal(sp->match[1], "ID_USB_INTERFACE_NUM=01");
+	assert_null(sp->match[2]);
 	spec_free(sp);
 
 	check_spec_error("udev:", "KEY=VALUE");
 	check_spec_error("udev:A9XK3", "KEY=VALUE");
 	check_spec_error("udev:=A9XK3", "KEY=VALUE");
 	check_spec_error("udev:115200", "KEY=VALUE");
-	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,12345", "bad baud rate");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,", "empty setting");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,,9600", "empty setting");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,96k", "bad baud rate '96k'");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,8z1", "bad parity");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,flow=cts", "bad flow control");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,hupcl=off", "bad hang-up setting");
+	check_spec_error("udev:ID_SERIAL_SHORT=A9XK3,9600,9600", "given twice");
 }
 
 static void
