@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,19 +201,31 @@ backend_flock_holder(const char *path)
 	return found;
 }
 
+/* The device PATH leads to, whose name the UUCP lock carries: a symlink
+ * such as /dev/serial/by-id/usb-FTDI_...-port0 locks the real ttyUSB0, as
+ * minicom and ser2net do for that port. PATH itself when it does not
+ * resolve (the open then fails anyway). BUF has PATH_MAX bytes. */
+static const char *
+backend_real_path(const char *path, char *buf)
+{
+	return realpath(path, buf) != NULL ? buf : path;
+}
+
 /* Who else holds the device: 0, or -1 ENODATA. Looked up afresh each time,
  * so it never names a holder that has gone. */
 int
 backend_holder(struct backend *b, char *buf, size_t len)
 {
-	char name[128], who[128];
+	char name[128], who[128], real[PATH_MAX];
+	const char *path;
 	pid_t pid = 0;
 
 	if (b->spec->path == NULL || b->spec->kind == SPEC_UNIX)
 		goto none;
-	if (lock_check(b->lock_dir, b->spec->path, &pid) == -1 && errno == EBUSY &&
+	path = backend_real_path(b->spec->path, real);
+	if (lock_check(b->lock_dir, path, &pid) == -1 && errno == EBUSY &&
 	    pid != getpid()) {
-		if (lock_name(b->spec->path, name, sizeof name) == -1)
+		if (lock_name(path, name, sizeof name) == -1)
 			name[0] = '\0';
 		if (pid > 0) {
 			backend_describe_pid(pid, who, sizeof who);
@@ -221,9 +234,9 @@ backend_holder(struct backend *b, char *buf, size_t len)
 			snprintf(buf, len, "lock=%s/%s (unreadable or malformed)", b->lock_dir, name);
 		return 0;
 	}
-	if ((pid = backend_flock_holder(b->spec->path)) > 0) {
+	if ((pid = backend_flock_holder(path)) > 0) {
 		backend_describe_pid(pid, who, sizeof who);
-		snprintf(buf, len, "flock=%s %s", b->spec->path, who);
+		snprintf(buf, len, "flock=%s %s", path, who);
 		return 0;
 	}
 none:
@@ -237,9 +250,9 @@ backend_dev_open(struct backend *b, const char *path, const struct line *line)
 {
 	pid_t holder = 0;
 	int fd = -1, saverr;
+	char name[256], real[PATH_MAX];
 
-	char name[256];
-
+	path = backend_real_path(path, real);
 	/* A path outside /dev has no UUCP lock name that other tools would
 	 * look for: it gets only the flock. */
 	if (lock_name(path, name, sizeof name) == -1) {

@@ -1,11 +1,16 @@
 #!/bin/bash
-# A pty:/tty: path outside /dev (a symlink to the device, say) has no UUCP
-# lock name other tools would look for: the session works with a flock
-# only, and no lock file is made.
+# A pty:/tty: device outside /dev (here the pty bind-mounted on a file) has no
+# UUCP lock name other tools would look for: the session works with a flock
+# only, and no lock file is made. (A symlink into /dev is locked under the
+# real device's name: lock-symlink.sh.)
 . "$(dirname "$0")/../lib.sh"
 need python3
 make_pty a
-ln -s "$PTY_a" "$T/serial-link"
+# The same pty reached through a path outside /dev that is no symlink (a
+# node made with mknod would not do: a pty slave opens only through devpts).
+touch "$T/serial-link"
+mount --bind "$PTY_a" "$T/serial-link" || skip "cannot bind-mount $PTY_a"
+at_exit "umount -l '$T/serial-link'"
 cat > "$CONF" <<EOF
 [domain d]
 console0 = pty:$T/serial-link
