@@ -39,7 +39,7 @@ $(BUILD)/consolectl: $(TOOLS_OBJ)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDFLAGS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 # test_line records what core/line.c asks of the terminal (see the test).
 $(BUILD)/tests/test_line: LDFLAGS += -Wl,--wrap=ioctl

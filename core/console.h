@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct loop;
+struct opts;
 struct console;
 struct console_session;
 
@@ -18,6 +19,8 @@ struct console_opts {
 	const char	*lock_dir;
 	size_t		 scrollback;	/* bytes */
 	unsigned int	 reserve_ms;	/* force reservation */
+	const struct opts *opts;	/* the device's settings (core/opts.h), valid
+					   as long as the console; NULL: defaults */
 };
 
 /* Who opens a session. */

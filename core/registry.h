@@ -37,11 +37,19 @@ struct registry_perm {
  * entries are kept. A source is any unique address (its own state). */
 typedef const void *registry_source;
 
-/* Something changed in directory PARENT_ID (0: the root; the by-uuid
- * directory changes with the domains): entry NAME appeared (ADDED) or
- * went. fs/ uses it to keep the kernel's caches right. */
-typedef void registry_event_fn(void *arg, uint64_t parent_id, const char *name,
-    int added);
+enum registry_event {
+	REGISTRY_DOMAIN_ADDED,		/* after the add */
+	REGISTRY_DOMAIN_REMOVED,	/* before the removal (its devices went first) */
+	REGISTRY_DOMAIN_UUID,		/* before the UUID changes */
+	REGISTRY_DOMAIN_PERM,		/* after the permissions changed */
+	REGISTRY_DEVICE_ADDED,
+	REGISTRY_DEVICE_REMOVED,
+};
+
+/* The listener (fs/, keeping the kernel's caches right): D and V (V only
+ * for device events) are still valid during the call. */
+typedef void registry_event_fn(void *arg, enum registry_event ev,
+    struct registry_domain *d, struct registry_device *v);
 
 /* A registry on LP; devices get console options from COPTS (lock dir, force
  * reservation), copied. NULL with errno on failure. */

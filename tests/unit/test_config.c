@@ -232,7 +232,9 @@ test_errors(void **state)
 	(void)state;
 	check_error("[global]\n\n[bogus]\n", 3, "unknown section");
 	check_error("[domain]\n", 1, "unknown section");
-	check_error("[domain a b]\n", 1, "unknown section");
+	check_error("[domain a b]\n", 1, "bad domain name 'a b': a name is one word");
+	check_error("[domain web 1]\n", 1, "bad domain name 'web 1'");
+	check_error("[libvirt x y]\n", 1, "bad libvirt name 'x y'");
 	check_error("[Global]\n", 1, "unknown section");
 	check_error("[global\n", 1, "without ']'");
 	check_error("[global] x\n", 1, "after ']'");
@@ -482,6 +484,134 @@ test_missing(void **state)
 	config_free(NULL);
 }
 
+/* Device settings: inherited [global] -> section -> DEV.KEY. */
+static void
+test_options(void **state)
+{
+	struct config_device *v;
+	struct config_libvirt *l;
+	struct config *cf;
+
+	(void)state;
+	cf = load_ok(
+	    "[global]\n"
+	    "capture = no\n"
+	    "log_dir = /var/log/consoles\n"
+	    "env = LANG=C.UTF-8\n"
+	    "scrollback = 64K\n"
+	    "[domain a]\n"
+	    "restart = on-failure\n"
+	    "env = A=1\n"
+	    "env = B=2\n"
+	    "serial0.capture = yes\n"	/* before its device: fine */
+	    "serial0 = pty:/dev/pts/1\n"
+	    "serial1 = tty:/dev/ttyUSB0\n"
+	    "serial1.replay = 20l\n"
+	    "serial1.env = A=3\n"
+	    "serial1.unplug = end\n"
+	    "serial1.log_max = 10M\n"
+	    "serial1.log_keep = 3\n"
+	    "serial1.spy_mode = 0640\n"
+	    "serial1.log_timestamps = yes\n"
+	    "[libvirt local]\n"
+	    "uri = qemu:///system\n"
+	    "prefix = hv1\n"
+	    "mode = 0660\n"
+	    "[libvirt cap]\n"
+	    "uri = test:///default\n"
+	    "capture = yes\n"
+	    "replay = 1K\n", NULL);
+	assert_int_equal(cf->opts.capture, 0);
+	assert_int_equal(cf->scrollback, 65536);
+	v = cf->domains->devices;
+	assert_int_equal(v->opts.capture, 1);
+	assert_int_equal(v->opts.restart, OPTS_RESTART_ON_FAILURE);
+	assert_string_equal(v->opts.log_dir, "/var/log/consoles");
+	assert_int_equal(v->opts.scrollback, 65536);
+	assert_string_equal(v->opts.env[0], "LANG=C.UTF-8");
+	assert_string_equal(v->opts.env[1], "A=1");
+	assert_string_equal(v->opts.env[2], "B=2");
+	assert_null(v->opts.env[3]);
+	assert_int_equal(v->opts.replay, 0);
+	v = v->next;
+	assert_int_equal(v->opts.capture, 0);
+	assert_int_equal(v->opts.replay, 20);
+	assert_int_equal(v->opts.replay_lines, 1);
+	assert_string_equal(v->opts.env[1], "A=3");
+	assert_int_equal(v->opts.unplug_end, 1);
+	assert_int_equal(v->opts.log_max, 10 * 1048576);
+	assert_int_equal(v->opts.log_keep, 3);
+	assert_int_equal(v->opts.spy_mode_set, 1);
+	assert_int_equal(v->opts.spy_mode, 0640);
+	assert_int_equal(v->opts.log_timestamps, 1);
+	l = cf->libvirts;
+	assert_string_equal(l->name, "local");
+	assert_string_equal(l->uri, "qemu:///system");
+	assert_string_equal(l->prefix, "hv1");
+	assert_int_equal(l->perm.mode, 0660);
+	assert_int_equal(l->opts.capture, 0);	/* not [global]'s */
+	assert_string_equal(l->opts.log_dir, "/var/log/consoles");
+	l = l->next;
+	assert_int_equal(l->opts.capture, 1);
+	assert_int_equal(l->opts.replay, 1024);
+	assert_null(l->prefix);
+	assert_int_equal(l->perm.mode, CONFIG_DEFAULT_MODE);
+	assert_null(l->next);
+	config_free(cf);
+
+	cf = load_ok("[global]\nhost_serial = yes\nhost_serial_exclude = ttyS0 ttyS1\n", NULL);
+	assert_int_equal(cf->host_serial, 1);
+	assert_string_equal(cf->host_serial_exclude[1], "ttyS1");
+	assert_int_equal(cf->opts.capture, 1);
+	config_free(cf);
+
+	check_error("[global]\ncapture = maybe\n", 2, "bad capture 'maybe' (yes or no)");
+	check_error("[global]\nrestart = always\n", 2, "on-exit");
+	check_error("[global]\nunplug = never\n", 2, "wait or end");
+	check_error("[global]\nreplay = 12x\n", 2, "bad replay");
+	check_error("[global]\nreplay = l\n", 2, "bad replay");
+	check_error("[global]\nlog_dir = logs\n", 2, "absolute");
+	check_error("[global]\nlog_keep = 1001\n", 2, "bad log_keep");
+	check_error("[global]\nlog_max = 5G\n", 2, "bad size '5G' for log_max");
+	check_error("[global]\nenv = 1A=b\n", 2, "bad env");
+	check_error("[global]\nenv = A\n", 2, "bad env");
+	check_error("[global]\nspy_mode = 0999\n", 2, "bad spy_mode");
+	check_error("[global]\nhost_serial = 2\n", 2, "bad host_serial");
+	check_error("[global]\nhost_serial_exclude = /dev/ttyS0\n", 2, "kernel name");
+	check_error("[global]\ncapture = no\ncapture = yes\n", 3, "duplicate key 'capture'");
+	check_error("[domain a]\nx = pty:/dev/pts/1\nx.capture = no\nx.capture = yes\n",
+	    4, "duplicate key 'x.capture'");
+	check_error("[domain a]\nx = pty:/dev/pts/1\ny.capture = no\n", 3, "no device 'y'");
+	check_error("[domain a]\nx = pty:/dev/pts/1\nx.capture = nope\n", 3, "bad capture");
+	check_error("[domain a]\nx = pty:/dev/pts/1\n.x.capture = no\n", 3, "not a device name");
+	check_error("[libvirt l]\nprefix = p\n", 1, "has no 'uri");
+	check_error("[libvirt l]\nuri = a\n[libvirt l]\nuri = b\n", 3, "duplicate section [libvirt l]");
+	check_error("[libvirt l]\nuri = a\nserial0 = pty:/dev/pts/1\n", 3, "devices come from libvirt");
+	check_error("[libvirt l]\nuri = a\nprefix = a/b\n", 3, "bad prefix");
+	check_error("[libvirt l]\nuri =\n", 2, "empty uri");
+	check_error("[libvirt l]\nuri = a\nmode = 0778\n", 3, "bad mode");
+	check_error("[domain a]\nenv = A=1\nenv = B=2\nenv = x\n", 4, "bad env");
+}
+
+/* Messages for a newcomer's mistakes. */
+static void
+test_hints(void **state)
+{
+	(void)state;
+	check_error("[domain a]\nmod = 0660\n", 2, "unknown key 'mod' (did you mean 'mode'?)");
+	check_error("[domain a]\nuiid = 3c1f0d4e-8a55-4a5e-9d2b-6f1e2a7c9b10\n", 2,
+	    "did you mean 'uuid'?");
+	check_error("[domain a]\ncaptur = no\n", 2, "did you mean 'capture'?");
+	check_error("[domain a]\nlog dir = /x\n", 2, "did you mean 'log_dir'?");
+	check_error("[global]\nlockdir = /x\n", 2, "unknown key 'lockdir' in [global] "
+	    "(did you mean 'lock_dir'?)");
+	/* A device that merely looks like a key is still a device. */
+	check_error("[domain a]\nserial0 = 0660\n", 2, "no backend scheme");
+	check_error("[domain a]\nserial0 = exec:/bin/sh -c \"echo a ; echo b\"\n", 2,
+	    "' ;' starts a comment");
+	check_error("[domain a]\nserial0 = exec:/bin/sh -c 'x\n", 2, "unterminated");
+}
+
 static void
 test_size(void **state)
 {
@@ -525,6 +655,8 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_hints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
