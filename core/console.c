@@ -591,6 +591,13 @@ console_scrollback_size(const struct console *c)
 	return ring_used(c->scroll);
 }
 
+/* A count that changes whenever the scrollback does. */
+unsigned long long
+console_scrollback_gen(const struct console *c)
+{
+	return ring_total(c->scroll);
+}
+
 /* A copy of the scrollback (malloc'd, *LEN bytes); NULL on failure. */
 char *
 console_scrollback(const struct console *c, size_t *len)

@@ -74,6 +74,8 @@ const char *console_backend(const struct console *c);
 char *console_scrollback(const struct console *c, size_t *len);
 /* How many bytes the scrollback holds now. */
 size_t console_scrollback_size(const struct console *c);
+/* A count that changes whenever the scrollback does (bytes ever kept). */
+unsigned long long console_scrollback_gen(const struct console *c);
 /* Send a serial BREAK of MS milliseconds (0: 250 ms; at most 10 s), ended
  * by a timer: 0, or -1 with EOPNOTSUPP (not tty:), ENXIO (no session holds
  * the device) or EBUSY (a BREAK is in progress). */

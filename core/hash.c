@@ -211,3 +211,13 @@ hash_del_id(struct hash *h, uint64_t id)
 {
 	return hash_remove(h, hash_mix(id), NULL, id);
 }
+
+/* Call FN with every id and value. */
+void
+hash_each_id(const struct hash *h, void (*fn)(uint64_t id, void *val, void *arg), void *arg)
+{
+	for (size_t i = 0; i < h->nb; i++)
+		for (struct hash_entry *e = h->b[i]; e != NULL; e = e->next)
+			if (e->key == NULL)
+				fn(e->id, e->val, arg);
+}

@@ -30,5 +30,8 @@ void *hash_del(struct hash *h, const char *key);
 int hash_put_id(struct hash *h, uint64_t id, void *val);
 void *hash_get_id(const struct hash *h, uint64_t id);
 void *hash_del_id(struct hash *h, uint64_t id);
+/* Call FN with every id and value (the table must not change meanwhile). */
+void hash_each_id(const struct hash *h, void (*fn)(uint64_t id, void *val, void *arg),
+    void *arg);
 
 #endif

@@ -526,6 +526,12 @@ registry_device_source(const struct registry_device *v)
 	return v->src;
 }
 
+void
+registry_device_set_source(struct registry_device *v, registry_source src)
+{
+	v->src = src;
+}
+
 /* Owner, group, mode of the device file: the domain's. */
 const struct registry_perm *
 registry_device_perm(const struct registry_device *v)

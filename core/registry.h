@@ -117,6 +117,7 @@ struct registry_domain *registry_device_domain(const struct registry_device *v);
 struct console *registry_device_console(const struct registry_device *v);
 const struct opts *registry_device_opts(const struct registry_device *v);
 registry_source registry_device_source(const struct registry_device *v);
+void registry_device_set_source(struct registry_device *v, registry_source src);
 /* Owner, group, mode of the device file (the domain's). */
 const struct registry_perm *registry_device_perm(const struct registry_device *v);
 

@@ -14,6 +14,7 @@ struct ring {
 	size_t	 cap;
 	size_t	 head;	/* index of the oldest byte */
 	size_t	 used;
+	unsigned long long total;	/* bytes ever added */
 	char	*buf;
 };
 
@@ -49,6 +50,13 @@ size_t
 ring_used(const struct ring *r)
 {
 	return r->used;
+}
+
+/* Bytes ever added. */
+unsigned long long
+ring_total(const struct ring *r)
+{
+	return r->total;
 }
 
 /* Bytes that can still be added. */
@@ -124,6 +132,7 @@ ring_put(struct ring *r, const void *buf, size_t len)
 		done += k;
 	}
 	r->used += done;
+	r->total += done;
 	return done;
 }
 
@@ -182,8 +191,10 @@ ring_read_fd(struct ring *r, int fd)
 	}
 	n = ring_space_iov(r, iov);
 	got = readv(fd, iov, n);
-	if (got > 0)
+	if (got > 0) {
 		r->used += got;
+		r->total += got;
+	}
 	return got;
 }
 

@@ -17,6 +17,8 @@ struct ring *ring_new(size_t cap);
 void ring_free(struct ring *r);
 /* Bytes held. */
 size_t ring_used(const struct ring *r);
+/* Bytes ever added (a generation count: unchanged means same content). */
+unsigned long long ring_total(const struct ring *r);
 /* Bytes that can still be added. */
 size_t ring_space(const struct ring *r);
 /* Drop everything. */

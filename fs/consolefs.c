@@ -17,8 +17,11 @@
 
 #include "core/child.h"
 #include "core/config.h"
+#include "core/console.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/registry.h"
+#include "core/source_config.h"
 #include "fs/fs.h"
 
 #define CONSOLEFS_VERSION "0.1"
@@ -31,6 +34,7 @@ struct daemon {
 	const char		*config_path;
 	int			 config_missing_ok;
 	struct loop		*loop;
+	struct registry		*reg;
 	struct fs		*fs;
 	int			 sigfd;
 	int			 stopping;
@@ -149,7 +153,7 @@ daemon_reload(struct daemon *d)
 		    cause ? cause : "cannot read the configuration");
 		goto out;
 	}
-	if (fs_reload(d->fs, cf, &cause) == -1)
+	if (source_config_apply(d->reg, cf, &cause) == -1)
 		log_error("%s: reloaded %s with errors: %s", __func__, d->config_path,
 		    cause ? cause : "?");
 	else
@@ -200,6 +204,7 @@ main(int argc, char **argv)
 	int foreground = 0, verbosity = LOG_LEVEL_INFO, opt, rc = 1;
 	struct daemon d = { .sigfd = -1 };
 	struct config *cf = NULL;
+	struct console_opts copts = { 0 };
 	char *cause = NULL, mnt[PATH_MAX], cfpath[PATH_MAX];
 	sigset_t sigs;
 
@@ -310,7 +315,17 @@ main(int argc, char **argv)
 		log_error("%s: cannot watch signals: %s", __func__, strerror(errno));
 		goto out;
 	}
-	if (fs_start(d.fs, d.loop, cf, lock_dir, &cause) == -1) {
+	copts.lock_dir = lock_dir;
+	copts.reserve_ms = cf->force_reserve * 1000;
+	if ((d.reg = registry_new(d.loop, &copts)) == NULL) {
+		log_error("%s: %s", __func__, strerror(errno));
+		goto out;
+	}
+	if (source_config_apply(d.reg, cf, &cause) == -1) {
+		log_error("%s: %s", __func__, cause ? cause : "cannot start");
+		goto out;
+	}
+	if (fs_start(d.fs, d.loop, d.reg, &cause) == -1) {
 		log_error("%s: %s", __func__, cause ? cause : "cannot start");
 		goto out;
 	}
@@ -334,6 +349,7 @@ out:
 		child_kill_all(SIGKILL);
 	}
 	fs_free(d.fs);
+	registry_free(d.reg);
 	if (d.sigfd != -1)
 		close(d.sigfd);
 	loop_free(d.loop);

@@ -1,7 +1,10 @@
 /*
- * fs.c — the filesystem: domains as directories, devices as stream files,
- * <dev>.log snapshots, by-uuid symlinks; each FUSE request answered exactly
- * once, many of them later, from the event loop.
+ * fs.c — the filesystem's tree and dispatch: the root, by-uuid/, domain
+ * directories and, beside each device, one file of each kind (fs_impl.h's
+ * table: the console, DEV.log, ...); every FUSE request answered exactly
+ * once, many of them later, from the event loop. What is in the tree comes
+ * from the registry (core/registry.c); inode numbers are derived from its
+ * ids, so looking anything up is a hash lookup, never a list walk.
  *
  * Quirks of FUSE on Linux that shaped this file (seen with libfuse 3.14,
  * kernel 6.x):
@@ -15,379 +18,220 @@
  *    request (libfuse may call it from inside fuse_req_interrupt_func, when
  *    replying would free the request under its caller) and the loop's
  *    before-sleep hook replies EINTR.
+ *  - A write whose reply we keep (the input ring is full) keeps the
+ *    kernel's lock on the file's inode for as long: setxattr on that file
+ *    (user.force) and any other write to it wait in D state, even through
+ *    SIGKILL. Seen: `exec 3>F; head -c 8M /dev/zero >&3 & echo hi >&3` and
+ *    `setfattr -n user.force F` both stuck in D until the writer was
+ *    drained. Hence user.force also on the domain directory (fs_xattr.c),
+ *    whose inode nobody locks, and FOPEN_PARALLEL_DIRECT_WRITES (stream.c):
+ *    with it the kernel takes the inode lock shared for a direct write
+ *    that does not pass the end of file, so a second writer reaches us
+ *    (and can be interrupted) instead of waiting on the lock. That is why a
+ *    console file reports a size of FS_STREAM_SIZE: a write at position 0
+ *    of a file of size 0 is "past the end of file" and would still take the
+ *    lock exclusively (fuse_dio_wr_exclusive_lock in fs/fuse/file.c).
  *  - /dev/fuse is non-blocking; after an unmount it reports only EPOLLERR
  *    and reads give ENODEV.
  *  - The kernel remembers ENOSYS for xattr calls, so every xattr op exists
  *    and answers ENODATA/EOPNOTSUPP/EPERM for names it does not know.
  *  - release comes asynchronously after the last close, once.
  */
-#define FUSE_USE_VERSION 314
-
 #include <errno.h>
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 
 #include "core/config.h"
 #include "core/console.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/registry.h"
 #include "fs/fs.h"
+#include "fs/fs_impl.h"
 #include "fs/stream.h"
 
-#define FS_READ_MAX	(1024 * 1024)
-
-enum node_kind { NODE_ROOT, NODE_BYUUID, NODE_DOMAIN, NODE_DEVICE, NODE_LOG, NODE_LINK };
-
-struct node {
-	fuse_ino_t	 ino;
-	enum node_kind	 kind;
-	char		*name;
-	struct node	*parent;
-	struct node	*children;	/* in creation order */
-	struct node	*next;
-	struct node	*target;	/* LOG: its device; LINK: its domain;
-					   DEVICE: its log; DOMAIN: its link */
-	struct console	*con;		/* DEVICE */
-	char		 uuid[37];	/* DOMAIN */
-	uid_t		 uid;		/* DEVICE; DOMAIN: for its devices */
-	gid_t		 gid;
-	mode_t		 mode;		/* DEVICE, LOG, LINK, directories */
-	mode_t		 dev_mode;	/* DOMAIN: for its devices */
-};
-
-struct fs_pending {
-	fuse_req_t		 req;
-	struct fs_handle	*h;
-	size_t			 size;		/* read: asked */
-	char			*data;		/* write: what is still to queue */
-	size_t			 len;
-	size_t			 done;
-	size_t			 base;		/* write: queued before it waited */
-	int			 interrupted;
-	struct fs_pending	*next;
-};
-
-struct fs_handle {
-	struct fs		*fs;
-	struct console_session	*sess;
-	struct fs_pending	*reads;
-	struct fs_pending	*writes;
-	struct fuse_pollhandle	*ph;
-	char			*snap;		/* LOG: the snapshot */
-	size_t			 snaplen;
-	struct fs_handle	*next;
-	struct fs_handle	*prev;
-};
-
-struct fs {
-	struct fuse_session	*se;
-	struct loop		*loop;
-	char			*mountpoint;
-	int			 fd;
-	int			 unmounted;
-	int			 stopping;
-	int			 kept_fd;	/* served after the unmount, or -1 */
-	int			 interrupts;	/* some pending request was interrupted */
-	struct node	       **nodes;		/* indexed by ino */
-	size_t			 nnodes;
-	struct node		*root;
-	struct node		*byuuid;
-	struct fs_handle	*handles;
-	struct node		*removed;	/* out of the tree, freed at the end */
-	struct console_opts	 opts;
-	char			*lock_dir;
-	struct fuse_buf		 buf;
-	char			*rbuf;
-	time_t			 start;
+/* The kinds of file beside each device, in the order readdir lists them. */
+static const struct fs_file_ops *const fs_kinds[] = {
+	&fs_console_ops, &fs_log_ops, NULL,
 };
 
 /* ---- the tree ---- */
 
-static struct node *
-fs_node_new(struct fs *fs, struct node *parent, enum node_kind kind, const char *name)
+static const struct fs_file_ops *
+fs_kind_ops(enum fs_kind kind)
 {
-	struct node *n = calloc(1, sizeof *n), **np;
-
-	if (n == NULL || (n->name = strdup(name)) == NULL) {
-		free(n);
-		return NULL;
-	}
-	if (fs->nnodes % 64 == 0) {
-		struct node **nn = realloc(fs->nodes, (fs->nnodes + 64) * sizeof *nn);
-
-		if (nn == NULL) {
-			free(n->name);
-			free(n);
-			return NULL;
-		}
-		fs->nodes = nn;
-	}
-	n->ino = fs->nnodes + 1;	/* FUSE_ROOT_ID is 1 */
-	fs->nodes[fs->nnodes++] = n;
-	n->kind = kind;
-	n->parent = parent;
-	n->mode = (kind == NODE_ROOT || kind == NODE_BYUUID || kind == NODE_DOMAIN) ? 0755 : 0777;
-	if (parent != NULL) {
-		for (np = &parent->children; *np != NULL; np = &(*np)->next)
-			;
-		*np = n;
-	}
-	return n;
-}
-
-static struct node *
-fs_node(struct fs *fs, fuse_ino_t ino)
-{
-	if (ino == 0 || ino > fs->nnodes)
-		return NULL;
-	return fs->nodes[ino - 1];
-}
-
-static struct node *
-fs_child(struct node *dir, const char *name)
-{
-	for (struct node *n = dir->children; n != NULL; n = n->next)
-		if (strcmp(n->name, name) == 0)
-			return n;
+	for (int i = 0; fs_kinds[i] != NULL; i++)
+		if (fs_kinds[i]->kind == kind)
+			return fs_kinds[i];
 	return NULL;
 }
 
-/* Take N and everything that hangs off it (children, a device's log, a
- * domain's uuid link) out of the tree. Consoles are freed (their sessions
- * read end of file); the nodes themselves are kept until fs_free, so no
- * pointer to them dangles, and their inode numbers answer ENOENT. The
- * kernel's cached entries expire after the entry timeout (1 s): telling it
- * sooner (notify_inval_entry) could deadlock this single thread against a
- * lookup that holds the directory lock and waits for us. */
-static void
-fs_node_remove(struct fs *fs, struct node *n)
+/* What INO names now: 0, or -1. */
+int
+fs_resolve(struct fs *fs, fuse_ino_t ino, struct fs_ent *e)
 {
-	struct node **np;
+	uint64_t id = ino >> 3;
 
-	while (n->children != NULL)
-		fs_node_remove(fs, n->children);
-	if ((n->kind == NODE_DEVICE || n->kind == NODE_DOMAIN) && n->target != NULL) {
-		struct node *t = n->target;
+	memset(e, 0, sizeof *e);
+	if (ino == FS_INO_ROOT || ino == FS_INO_BYUUID) {
+		e->kind = ino == FS_INO_ROOT ? FS_K_ROOT : FS_K_BYUUID;
+		return 0;
+	}
+	e->kind = ino & 7;
+	switch (e->kind) {
+	case FS_K_DOMAIN:
+	case FS_K_LINK:
+		e->d = registry_domain_by_id(fs->reg, id);
+		return e->d != NULL ? 0 : -1;
+	case FS_K_ROOT:
+	case FS_K_BYUUID:
+		return -1;
+	default:
+		if (fs_kind_ops(e->kind) == NULL ||
+		    (e->v = registry_device_by_id(fs->reg, id)) == NULL)
+			return -1;
+		e->d = registry_device_domain(e->v);
+		return 0;
+	}
+}
 
-		n->target = NULL;
-		fs_node_remove(fs, t);
+static fuse_ino_t
+fs_ino(const struct fs_ent *e)
+{
+	switch (e->kind) {
+	case FS_K_ROOT:
+		return FS_INO_ROOT;
+	case FS_K_BYUUID:
+		return FS_INO_BYUUID;
+	case FS_K_DOMAIN:
+	case FS_K_LINK:
+		return FS_INO(registry_domain_id(e->d), e->kind);
+	default:
+		return FS_INO(registry_device_id(e->v), e->kind);
 	}
-	if (n->parent != NULL) {
-		for (np = &n->parent->children; *np != NULL && *np != n; np = &(*np)->next)
-			;
-		if (*np == n)
-			*np = n->next;
-	}
-	fs->nodes[n->ino - 1] = NULL;
-	console_free(n->con);
-	n->con = NULL;
-	n->next = fs->removed;
-	fs->removed = n;
+}
+
+/* Attributes common to the device kinds: inode, owner, times. */
+void
+fs_stat_device(struct fs *fs, const struct fs_ent *e, struct stat *st)
+{
+	const struct registry_perm *perm = registry_device_perm(e->v);
+
+	memset(st, 0, sizeof *st);
+	st->st_ino = fs_ino(e);
+	st->st_uid = perm->uid;
+	st->st_gid = perm->gid;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = fs->start;
+}
+
+/* The mode of domain D's directory: root's 0755 plus the write bits of
+ * its devices, with their owner and group, so that whoever may write a
+ * device may also set user.force on the directory (the kernel checks write
+ * permission on the inode an xattr is set on). Creating or removing
+ * entries stays root's: the daemon refuses anyone else (EPERM). */
+static void
+fs_stat_domain(const struct registry_domain *d, struct stat *st)
+{
+	const struct registry_perm *perm = registry_domain_perm(d);
+
+	st->st_mode = S_IFDIR | 0755 | (perm->mode & 0222);
+	st->st_uid = perm->uid;
+	st->st_gid = perm->gid;
+	st->st_nlink = 2;
 }
 
 static void
-fs_stat(struct fs *fs, struct node *n, struct stat *st)
+fs_stat(struct fs *fs, const struct fs_ent *e, struct stat *st, double *timeout)
 {
+	const struct fs_file_ops *ops;
+
+	*timeout = 1.0;
 	memset(st, 0, sizeof *st);
-	st->st_ino = n->ino;
-	st->st_uid = n->uid;
-	st->st_gid = n->gid;
 	st->st_atime = st->st_mtime = st->st_ctime = fs->start;
-	switch (n->kind) {
-	case NODE_ROOT:
-	case NODE_BYUUID:
-	case NODE_DOMAIN:
-		st->st_uid = 0;
-		st->st_gid = 0;
-		st->st_mode = S_IFDIR | n->mode;
+	switch (e->kind) {
+	case FS_K_ROOT:
+		st->st_mode = S_IFDIR | 0755;
+		st->st_nlink = 3 + registry_ndomains(fs->reg);
+		break;
+	case FS_K_BYUUID:
+		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
-		for (struct node *c = n->children; c != NULL; c = c->next)
-			if (c->kind == NODE_DOMAIN || c->kind == NODE_BYUUID)
-				st->st_nlink++;
 		break;
-	case NODE_DEVICE:
-		st->st_mode = S_IFREG | n->mode;
-		st->st_nlink = 1;
-		st->st_blksize = 4096;
+	case FS_K_DOMAIN:
+		fs_stat_domain(e->d, st);
 		break;
-	case NODE_LOG:
-		st->st_mode = S_IFREG | (n->target->mode & 0444);
-		st->st_uid = n->target->uid;
-		st->st_gid = n->target->gid;
-		st->st_nlink = 1;
-		st->st_size = console_scrollback_size(n->target->con);
-		break;
-	case NODE_LINK:
+	case FS_K_LINK:
 		st->st_mode = S_IFLNK | 0777;
 		st->st_nlink = 1;
-		st->st_size = strlen(n->target->name) + 3;
+		st->st_size = strlen(registry_domain_name(e->d)) + 3;
+		break;
+	default:
+		ops = fs_kind_ops(e->kind);
+		ops->stat(fs, e, st, timeout);
 		break;
 	}
+	st->st_ino = fs_ino(e);
 }
 
-/* Add device NAME with BACKEND to domain DN; -1 and *CAUSE on failure. */
-static struct node *
-fs_add_device(struct fs *fs, struct node *dn, const char *name, const char *backend,
-    char **cause)
-{
-	char what[2 * CONFIG_NAME_MAX + 8], *why = NULL;
-	struct node *vn, *lg;
-
-	snprintf(what, sizeof what, "%s/%s", dn->name, name);
-	if ((vn = fs_node_new(fs, dn, NODE_DEVICE, name)) == NULL)
-		goto nomem;
-	vn->uid = dn->uid;
-	vn->gid = dn->gid;
-	vn->mode = dn->dev_mode;
-	vn->con = console_new(fs->loop, what, backend, &fs->opts, &why);
-	if (vn->con == NULL) {
-		if (asprintf(cause, "%s: %s", what, why ? why : "cannot create") == -1)
-			*cause = NULL;
-		free(why);
-		fs_node_remove(fs, vn);
-		return NULL;
-	}
-	snprintf(what, sizeof what, "%s.log", name);
-	if ((lg = fs_node_new(fs, dn, NODE_LOG, what)) == NULL) {
-		fs_node_remove(fs, vn);
-		goto nomem;
-	}
-	lg->target = vn;
-	vn->target = lg;
-	return vn;
-nomem:
-	*cause = strdup("out of memory");
-	return NULL;
-}
-
+/* Look NAME up in directory DIR: 0 and *E, or an errno. */
 static int
-fs_set_link(struct fs *fs, struct node *dn, const unsigned char uuid[16])
+fs_find(struct fs *fs, const struct fs_ent *dir, const char *name, struct fs_ent *e)
 {
-	char text[37];
-	struct node *ln;
+	size_t len = strlen(name);
 
-	uuid_unparse_lower(uuid, text);
-	if (dn->target != NULL && strcmp(dn->uuid, text) == 0)
-		return 0;
-	if (dn->target != NULL)
-		fs_node_remove(fs, dn->target);
-	dn->target = NULL;
-	if ((ln = fs_node_new(fs, fs->byuuid, NODE_LINK, text)) == NULL)
-		return -1;
-	memcpy(dn->uuid, text, sizeof text);
-	ln->target = dn;
-	dn->target = ln;
+	memset(e, 0, sizeof *e);
+	switch (dir->kind) {
+	case FS_K_ROOT:
+		if (strcmp(name, "by-uuid") == 0) {
+			e->kind = FS_K_BYUUID;
+			return 0;
+		}
+		e->kind = FS_K_DOMAIN;
+		e->d = registry_domain_find(fs->reg, name);
+		break;
+	case FS_K_BYUUID:
+		e->kind = FS_K_LINK;
+		e->d = registry_domain_by_uuid(fs->reg, name);
+		/* The links are named in lower case; the lookup is exact. */
+		if (e->d != NULL && strcmp(registry_domain_uuid_text(e->d), name) != 0)
+			e->d = NULL;
+		break;
+	case FS_K_DOMAIN:
+		e->d = dir->d;
+		for (int i = 0; fs_kinds[i] != NULL && e->v == NULL; i++) {
+			const struct fs_file_ops *ops = fs_kinds[i];
+			size_t sl = strlen(ops->suffix);
+			char stem[CONFIG_NAME_MAX + 1];
+
+			if (len <= sl || len - sl > CONFIG_NAME_MAX ||
+			    strcmp(name + len - sl, ops->suffix) != 0)
+				continue;
+			memcpy(stem, name, len - sl);
+			stem[len - sl] = '\0';
+			e->kind = ops->kind;
+			e->v = registry_device_find(dir->d, stem);
+		}
+		if (e->v == NULL)
+			e->d = NULL;
+		break;
+	default:
+		return ENOTDIR;
+	}
+	if (e->d == NULL)
+		return len > CONFIG_NAME_MAX + 4 ? ENAMETOOLONG : ENOENT;
 	return 0;
 }
 
-static const struct config_device *
-fs_config_device(const struct config_domain *d, const char *name)
-{
-	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next)
-		if (strcmp(cd->name, name) == 0)
-			return cd;
-	return NULL;
-}
+/* ---- waiting requests ---- */
 
-/* Make domain node DN (new or existing) match D: its uuid link, the owner,
- * group and mode of its devices, and its devices. A device whose backend
- * string is unchanged is left alone, open session and all. */
-static int
-fs_apply_domain(struct fs *fs, struct node *dn, const struct config_domain *d,
-    char **cause)
-{
-	struct node *n, *next;
-
-	if (fs_set_link(fs, dn, d->uuid) == -1)
-		goto nomem;
-	/* The directory stays root's and 0755; these are for its devices. */
-	dn->uid = d->owner;
-	dn->gid = d->group;
-	dn->dev_mode = d->mode & 07777;
-	for (n = dn->children; n != NULL; n = next) {
-		const struct config_device *cd;
-
-		next = n->next;
-		if (n->kind != NODE_DEVICE)
-			continue;
-		cd = fs_config_device(d, n->name);
-		if (cd == NULL || strcmp(console_backend(n->con), cd->backend) != 0) {
-			log_info("%s: %s/%s: %s", __func__, dn->name, n->name,
-			    cd == NULL ? "removed" : "backend changed");
-			/* the log node may be NEXT: start over from the head */
-			fs_node_remove(fs, n);
-			next = dn->children;
-			continue;
-		}
-		n->uid = dn->uid;
-		n->gid = dn->gid;
-		n->mode = dn->dev_mode;
-	}
-	for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next) {
-		if (fs_child(dn, cd->name) != NULL)
-			continue;
-		if (fs_add_device(fs, dn, cd->name, cd->backend, cause) == NULL)
-			return -1;
-	}
-	return 0;
-nomem:
-	*cause = strdup("out of memory");
-	return -1;
-}
-
-/* Make the tree match CF: domains and devices that went are removed (their
- * sessions read end of file), new ones appear, unchanged ones keep their
- * sessions. Errors are collected into *CAUSE but do not stop the rest. */
-static int
-fs_apply(struct fs *fs, const struct config *cf, char **cause)
-{
-	struct node *n, *next;
-	int rc = 0;
-
-	fs->opts.scrollback = cf->scrollback;
-	fs->opts.reserve_ms = cf->force_reserve * 1000;
-	for (n = fs->root->children; n != NULL; n = next) {
-		const struct config_domain *d;
-
-		next = n->next;
-		if (n->kind != NODE_DOMAIN)
-			continue;
-		for (d = cf->domains; d != NULL && strcmp(d->name, n->name) != 0; d = d->next)
-			;
-		if (d == NULL) {
-			log_info("%s: domain %s removed", __func__, n->name);
-			fs_node_remove(fs, n);
-		}
-	}
-	for (const struct config_domain *d = cf->domains; d != NULL; d = d->next) {
-		struct node *dn = fs_child(fs->root, d->name);
-		char *why = NULL;
-
-		if (dn == NULL && (dn = fs_node_new(fs, fs->root, NODE_DOMAIN, d->name)) == NULL) {
-			why = strdup("out of memory");
-		} else if (fs_apply_domain(fs, dn, d, &why) == 0)
-			continue;
-		log_error("%s: %s", __func__, why ? why : "out of memory");
-		if (*cause == NULL)
-			*cause = why;
-		else
-			free(why);
-		rc = -1;
-	}
-	return rc;
-}
-
-/* ---- replies that wait ---- */
-
-static void
+void
 fs_pending_free(struct fs_pending *p)
 {
 	if (p == NULL)
@@ -398,7 +242,7 @@ fs_pending_free(struct fs_pending *p)
 
 /* End a waiting request that cannot complete: a write that already queued
  * bytes reports them (a short write), anything else gets ERR. */
-static void
+void
 fs_pending_fail(struct fs_pending *p, int err)
 {
 	if (p->base + p->done > 0)
@@ -409,62 +253,6 @@ fs_pending_fail(struct fs_pending *p, int err)
 }
 
 static void
-fs_reply_read(struct fs *fs, struct fs_pending *p, ssize_t n)
-{
-	if (n >= 0)
-		fuse_reply_buf(p->req, fs->rbuf, n);
-	else
-		fuse_reply_err(p->req, errno);
-}
-
-/* Let a session's waiting requests make progress; notify pollers. */
-static void
-fs_progress(struct fs_handle *h)
-{
-	struct fs *fs = h->fs;
-	struct fs_pending *p;
-
-	while ((p = h->reads) != NULL) {
-		ssize_t n = console_read(h->sess, fs->rbuf, p->size);
-
-		if (n == -1 && errno == EAGAIN)
-			break;
-		h->reads = p->next;
-		fs_reply_read(fs, p, n);
-		fs_pending_free(p);
-	}
-	while ((p = h->writes) != NULL) {
-		ssize_t n = console_write(h->sess, p->data + p->done, p->len - p->done);
-
-		if (n == 0)
-			break;
-		if (n > 0) {
-			p->done += n;
-			if (p->done < p->len)
-				break;
-		}
-		h->writes = p->next;
-		if (n > 0) {
-			fuse_reply_write(p->req, p->base + p->len);
-			fs_pending_free(p);
-		} else
-			fs_pending_fail(p, errno);
-	}
-	if (h->ph != NULL) {
-		fuse_lowlevel_notify_poll(h->ph);
-		fuse_pollhandle_destroy(h->ph);
-		h->ph = NULL;
-	}
-}
-
-static void
-fs_wake(struct console_session *s, void *arg)
-{
-	(void)s;
-	fs_progress(arg);
-}
-
-static void
 fs_interrupt(fuse_req_t req, void *arg)
 {
 	struct fs_pending *p = arg;
@@ -472,6 +260,23 @@ fs_interrupt(fuse_req_t req, void *arg)
 	(void)req;
 	p->interrupted = 1;
 	p->h->fs->interrupts = 1;
+}
+
+/* Queue REQ on LIST of H, answerable when interrupted. */
+struct fs_pending *
+fs_pending_add(struct fs_pending **list, struct fs_handle *h, fuse_req_t req)
+{
+	struct fs_pending *p = calloc(1, sizeof *p), **pp;
+
+	if (p == NULL)
+		return NULL;
+	p->req = req;
+	p->h = h;
+	for (pp = list; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = p;
+	fuse_req_interrupt_func(req, fs_interrupt, p);
+	return p;
 }
 
 /* Answer interrupted requests: EINTR, or the count a write already queued. */
@@ -506,160 +311,29 @@ fs_before_sleep(struct loop *lp, void *arg)
 	fs_answer_interrupts(arg);
 }
 
-static struct fs_pending *
-fs_pending_add(struct fs_pending **list, struct fs_handle *h, fuse_req_t req)
+/* Tell a poller of H that its file may be ready. */
+void
+fs_notify_poll(struct fs_handle *h)
 {
-	struct fs_pending *p = calloc(1, sizeof *p), **pp;
-
-	if (p == NULL)
-		return NULL;
-	p->req = req;
-	p->h = h;
-	for (pp = list; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = p;
-	return p;
+	if (h->ph != NULL) {
+		fuse_lowlevel_notify_poll(h->ph);
+		fuse_pollhandle_destroy(h->ph);
+		h->ph = NULL;
+	}
 }
 
-/* ---- operations ---- */
+/* ---- handles ---- */
 
-static void
-fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *dir = fs_node(fs, parent), *n;
-	struct fuse_entry_param e;
-
-	if (dir == NULL || (n = fs_child(dir, name)) == NULL) {
-		fuse_reply_err(req, strlen(name) > CONFIG_NAME_MAX + 4 ? ENAMETOOLONG : ENOENT);
-		return;
-	}
-	memset(&e, 0, sizeof e);
-	e.ino = n->ino;
-	e.attr_timeout = n->kind == NODE_LOG ? 0.0 : 1.0;
-	e.entry_timeout = 1.0;
-	fs_stat(fs, n, &e.attr);
-	fuse_reply_entry(req, &e);
-}
-
-static void
-fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	struct stat st;
-
-	(void)fi;
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	fs_stat(fs, n, &st);
-	fuse_reply_attr(req, &st, n->kind == NODE_LOG ? 0.0 : 1.0);
-}
-
-static void
-fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-    struct fuse_file_info *fi)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	struct stat st;
-
-	(void)attr, (void)fi;
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	/* Truncation (open with O_TRUNC, as `echo x > console` does) means
-	 * nothing for a stream: accept it. A .log file is read-only. */
-	if ((to_set & FUSE_SET_ATTR_SIZE) && n->kind != NODE_DEVICE) {
-		fuse_reply_err(req, n->kind == NODE_LOG ? EACCES : EISDIR);
-		return;
-	}
-	fs_stat(fs, n, &st);
-	fuse_reply_attr(req, &st, 1.0);
-}
-
-static void
-fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	char target[CONFIG_NAME_MAX + 8];
-
-	if (n == NULL || n->kind != NODE_LINK) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	snprintf(target, sizeof target, "../%s", n->target->name);
-	fuse_reply_readlink(req, target);
-}
-
-static void
-fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-    struct fuse_file_info *fi)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *dir = fs_node(fs, ino), *c;
-	char *buf;
-	size_t used = 0;
-	off_t i = 0;
-
-	(void)fi;
-	if (dir == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if ((buf = malloc(size)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	c = dir->children;
-	for (i = 0;; i++) {
-		struct stat st;
-		const char *name;
-		size_t need;
-
-		memset(&st, 0, sizeof st);
-		if (i == 0) {
-			name = ".";
-			st.st_ino = dir->ino;
-			st.st_mode = S_IFDIR;
-		} else if (i == 1) {
-			name = "..";
-			st.st_ino = dir->parent ? dir->parent->ino : dir->ino;
-			st.st_mode = S_IFDIR;
-		} else {
-			if (c == NULL)
-				break;
-			name = c->name;
-			fs_stat(fs, c, &st);
-			c = c->next;
-		}
-		if (i < off)
-			continue;
-		need = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
-		if (need > size - used)
-			break;
-		used += need;
-	}
-	fuse_reply_buf(req, buf, used);
-	free(buf);
-}
-
-static struct fs_handle *
-fs_handle_new(struct fs *fs)
+/* A new handle of kind OPS. */
+struct fs_handle *
+fs_handle_new(struct fs *fs, const struct fs_file_ops *ops)
 {
 	struct fs_handle *h = calloc(1, sizeof *h);
 
 	if (h == NULL)
 		return NULL;
 	h->fs = fs;
+	h->ops = ops;
 	h->next = fs->handles;
 	if (fs->handles != NULL)
 		fs->handles->prev = h;
@@ -667,9 +341,8 @@ fs_handle_new(struct fs *fs)
 	return h;
 }
 
-/* Free a handle; waiting requests get EBADF when REPLY (the kernel is
- * still there to hear it). */
-static void
+/* Free a handle; waiting requests get EBADF when REPLY. */
+void
 fs_handle_free(struct fs_handle *h, int reply)
 {
 	struct fs *fs = h->fs;
@@ -687,126 +360,320 @@ fs_handle_free(struct fs_handle *h, int reply)
 	}
 	if (h->ph != NULL)
 		fuse_pollhandle_destroy(h->ph);
-	console_close(h->sess);
+	if (h->ops->release != NULL)
+		h->ops->release(h);
 	if (h->prev != NULL)
 		h->prev->next = h->next;
 	else
 		fs->handles = h->next;
 	if (h->next != NULL)
 		h->next->prev = h->prev;
-	free(h->snap);
 	free(h);
 }
 
-static void
-fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* Reply to an open with H: direct_io (no page cache: sizes mean nothing),
+ * no FLUSH on close (nothing to flush, and a close after the daemon has
+ * gone would otherwise fail with ECONNABORTED); STREAM files also get
+ * nonseekable and FOPEN_STREAM (stream.c). */
+void
+fs_reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fs_handle *h, int stream)
 {
-	struct fs *fs = fuse_req_userdata(req);
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct node *n = fs_node(fs, ino);
-	struct console_peer peer;
-	struct fs_handle *h;
-
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (n->kind != NODE_DEVICE && n->kind != NODE_LOG) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	if (n->kind == NODE_LOG && (fi->flags & O_ACCMODE) != O_RDONLY) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	if ((h = fs_handle_new(fs)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	if (n->kind == NODE_LOG) {
-		h->snap = console_scrollback(n->target->con, &h->snaplen);
-		if (h->snap == NULL) {
-			fs_handle_free(h, 1);
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		fi->direct_io = 1;
-		fi->noflush = 1;
-		fi->fh = (uintptr_t)h;
-		fuse_reply_open(req, fi);
-		return;
-	}
-	peer.pid = ctx->pid;
-	peer.uid = ctx->uid;
-	peer.sid = getsid(ctx->pid);
-	if (peer.sid == -1)
-		peer.sid = ctx->pid;
-	h->sess = console_open(n->con, &peer, fs_wake, h);
-	if (h->sess == NULL) {
-		int saverr = errno;
-
-		fs_handle_free(h, 1);
-		fuse_reply_err(req, saverr);
-		return;
-	}
 	fi->direct_io = 1;
-	fi->nonseekable = 1;
 	fi->keep_cache = 0;
-	/* No FLUSH on close: nothing to flush, and a close after the daemon
-	 * has gone would otherwise fail with ECONNABORTED. */
 	fi->noflush = 1;
 	fi->fh = (uintptr_t)h;
-	stream_mark_next();
+	if (stream) {
+		fi->nonseekable = 1;
+		stream_mark_next();
+	}
 	if (fuse_reply_open(req, fi) != 0) {
 		/* The opener is gone (interrupted): no release will come. */
 		fs_handle_free(h, 1);
 	}
 }
 
+/* Write permission on device V as the kernel would judge it (the mount may
+ * lack default_permissions). */
+int
+fs_may_write(fuse_req_t req, const struct registry_device *v)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	const struct registry_perm *perm = registry_device_perm(v);
+	gid_t groups[64];
+	int ngroups;
+
+	if (ctx->uid == 0)
+		return 1;
+	if (ctx->uid == perm->uid)
+		return (perm->mode & 0200) != 0;
+	if (ctx->gid == perm->gid)
+		return (perm->mode & 0020) != 0;
+	/* Supplementary groups count too, as they do for the kernel. */
+	ngroups = fuse_req_getgroups(req, 64, groups);
+	for (int i = 0; i < ngroups && i < 64; i++)
+		if (groups[i] == perm->gid)
+			return (perm->mode & 0020) != 0;
+	return (perm->mode & 0002) != 0;
+}
+
+/* ---- operations ---- */
+
+static void
+fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fuse_entry_param e;
+	struct fs_ent dir, ent;
+	int err;
+
+	if (fs_resolve(fs, parent, &dir) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if ((err = fs_find(fs, &dir, name, &ent)) != 0) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	memset(&e, 0, sizeof e);
+	fs_stat(fs, &ent, &e.attr, &e.attr_timeout);
+	e.ino = e.attr.st_ino;
+	e.entry_timeout = 1.0;
+	fuse_reply_entry(req, &e);
+}
+
+static void
+fs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent e;
+	struct stat st;
+	double timeout;
+
+	(void)fi;
+	if (fs_resolve(fs, ino, &e) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fs_stat(fs, &e, &st, &timeout);
+	fuse_reply_attr(req, &st, timeout);
+}
+
+static void
+fs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+    struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent e;
+	struct stat st;
+	double timeout;
+
+	(void)attr, (void)fi;
+	if (fs_resolve(fs, ino, &e) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	/* Truncation (open with O_TRUNC, as `echo x > console` does) means
+	 * nothing for a stream: accept it. The other files are read-only. */
+	if ((to_set & FUSE_SET_ATTR_SIZE) && e.kind != FS_K_DEVICE) {
+		fuse_reply_err(req, e.kind == FS_K_DOMAIN || e.kind == FS_K_ROOT ||
+		    e.kind == FS_K_BYUUID ? EISDIR : EACCES);
+		return;
+	}
+	fs_stat(fs, &e, &st, &timeout);
+	fuse_reply_attr(req, &st, timeout);
+}
+
+static void
+fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	const struct fs_file_ops *ops;
+	char target[4096];
+	struct fs_ent e;
+	int err;
+
+	if (fs_resolve(fs, ino, &e) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (e.kind == FS_K_LINK) {
+		snprintf(target, sizeof target, "../%s", registry_domain_name(e.d));
+		fuse_reply_readlink(req, target);
+		return;
+	}
+	ops = fs_kind_ops(e.kind);
+	if (ops == NULL || ops->readlink == NULL) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((err = ops->readlink(fs, &e, target, sizeof target)) != 0)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_readlink(req, target);
+}
+
+/*
+ * Directory offsets are cookies that survive entries coming and going
+ * between two readdir calls: 1 and 2 after "." and "..", 3 after by-uuid
+ * in the root, and (id << 3 | kind + 1) after a domain's or device file's
+ * entry (kind + 1 is 1 for a domain or link, 3.. for the device kinds).
+ * Ids only grow along the registry's lists, so a listing resumes after the
+ * entry it stopped at, or after where it was when it has been removed.
+ */
+struct fs_dirbuf {
+	fuse_req_t	 req;
+	char		*buf;
+	size_t		 size;
+	size_t		 used;
+	int		 full;
+};
+
+static int
+fs_dir_add(struct fs_dirbuf *db, const char *name, const struct stat *st, off_t next)
+{
+	size_t need = fuse_add_direntry(db->req, db->buf + db->used, db->size - db->used,
+	    name, st, next);
+
+	if (need > db->size - db->used) {
+		db->full = 1;
+		return -1;
+	}
+	db->used += need;
+	return 0;
+}
+
+/* List domain D's device files after cookie OFF. */
+static void
+fs_readdir_domain(struct fs *fs, struct fs_dirbuf *db, struct registry_domain *d, off_t off)
+{
+	struct registry_device *v;
+	int first = 0;
+
+	if (off <= 2)
+		v = registry_device_first(d);
+	else {
+		v = registry_device_by_id(fs->reg, (uint64_t)off >> 3);
+		if (v != NULL && registry_device_domain(v) == d)
+			first = off & 7;	/* the next kind of the same device */
+		else
+			v = registry_device_after(d, (uint64_t)off >> 3);
+	}
+	for (; v != NULL; v = registry_device_next(v), first = 0) {
+		for (int i = 0; fs_kinds[i] != NULL; i++) {
+			const struct fs_file_ops *ops = fs_kinds[i];
+			struct fs_ent e = { .kind = ops->kind, .d = d, .v = v };
+			char name[CONFIG_NAME_MAX + 8];
+			struct stat st;
+			double timeout;
+
+			if ((int)ops->kind + 1 <= first)
+				continue;
+			snprintf(name, sizeof name, "%s%s", registry_device_name(v), ops->suffix);
+			fs_stat(fs, &e, &st, &timeout);
+			if (fs_dir_add(db, name, &st, (off_t)(registry_device_id(v) << 3 |
+			    (ops->kind + 1))) == -1)
+				return;
+		}
+	}
+}
+
+static void
+fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_dirbuf db = { .req = req, .size = size };
+	struct registry_domain *d;
+	struct fs_ent dir;
+	struct stat st;
+
+	(void)fi;
+	if (fs_resolve(fs, ino, &dir) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (dir.kind != FS_K_ROOT && dir.kind != FS_K_BYUUID && dir.kind != FS_K_DOMAIN) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if ((db.buf = malloc(size)) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&st, 0, sizeof st);
+	st.st_mode = S_IFDIR;
+	if (off < 1) {
+		st.st_ino = ino;
+		if (fs_dir_add(&db, ".", &st, 1) == -1)
+			goto out;
+	}
+	if (off < 2) {
+		st.st_ino = dir.kind == FS_K_ROOT ? ino : FS_INO_ROOT;
+		if (fs_dir_add(&db, "..", &st, 2) == -1)
+			goto out;
+	}
+	if (dir.kind == FS_K_DOMAIN) {
+		fs_readdir_domain(fs, &db, dir.d, off);
+		goto out;
+	}
+	if (dir.kind == FS_K_ROOT && off < 3) {
+		st.st_ino = FS_INO_BYUUID;
+		if (fs_dir_add(&db, "by-uuid", &st, 3) == -1)
+			goto out;
+	}
+	d = off <= 3 ? registry_domain_first(fs->reg) :
+	    registry_domain_after(fs->reg, (uint64_t)off >> 3);
+	for (; d != NULL; d = registry_domain_next(d)) {
+		struct fs_ent e = { .kind = dir.kind == FS_K_ROOT ? FS_K_DOMAIN : FS_K_LINK, .d = d };
+		double timeout;
+
+		fs_stat(fs, &e, &st, &timeout);
+		if (fs_dir_add(&db, dir.kind == FS_K_ROOT ? registry_domain_name(d) :
+		    registry_domain_uuid_text(d), &st,
+		    (off_t)(registry_domain_id(d) << 3 | 1)) == -1)
+			break;
+	}
+out:
+	fuse_reply_buf(req, db.buf, db.used);
+	free(db.buf);
+}
+
+static void
+fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	const struct fs_file_ops *ops;
+	struct fs_ent e;
+
+	if (fs_resolve(fs, ino, &e) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	ops = fs_kind_ops(e.kind);
+	if (ops == NULL || ops->open == NULL) {
+		fuse_reply_err(req, e.kind == FS_K_LINK ? ELOOP : EISDIR);
+		return;
+	}
+	ops->open(fs, req, &e, fi);
+}
+
 static void
 fs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
-	struct fs *fs = fuse_req_userdata(req);
 	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
-	struct fs_pending *p;
-	ssize_t n;
 
 	(void)ino;
 	if (size > FS_READ_MAX)
 		size = FS_READ_MAX;
-	if (h->snap != NULL) {
-		if (off < 0 || (size_t)off >= h->snaplen)
-			fuse_reply_buf(req, NULL, 0);
-		else
-			fuse_reply_buf(req, h->snap + off,
-			    h->snaplen - off < size ? h->snaplen - off : size);
-		return;
-	}
-	/* Earlier readers first: only answer now if nobody is waiting. */
-	if (h->reads == NULL) {
-		n = console_read(h->sess, fs->rbuf, size);
-		if (n >= 0 || errno != EAGAIN) {
-			if (n >= 0)
-				fuse_reply_buf(req, fs->rbuf, n);
-			else
-				fuse_reply_err(req, errno);
-			return;
-		}
-		if (fi->flags & O_NONBLOCK) {
-			fuse_reply_err(req, EAGAIN);
-			return;
-		}
-	} else if (fi->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	if ((p = fs_pending_add(&h->reads, h, req)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->size = size;
-	fuse_req_interrupt_func(req, fs_interrupt, p);
+	if (h->ops->read == NULL)
+		fuse_reply_err(req, EBADF);
+	else
+		h->ops->read(h, req, size, off, fi);
 }
 
 static void
@@ -814,52 +681,12 @@ fs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
     off_t off, struct fuse_file_info *fi)
 {
 	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
-	struct fs_pending *p;
-	ssize_t n = 0;
-	char *rest;
 
 	(void)ino, (void)off;
-	if (h->sess == NULL) {
+	if (h->ops->write == NULL)
 		fuse_reply_err(req, EBADF);
-		return;
-	}
-	/* Keep the order of writes: queue behind a waiting one. */
-	if (h->writes == NULL) {
-		n = console_write(h->sess, buf, size);
-		if (n < 0) {
-			fuse_reply_err(req, errno);
-			return;
-		}
-		if ((size_t)n == size) {
-			fuse_reply_write(req, n);
-			return;
-		}
-		if (fi->flags & O_NONBLOCK) {
-			if (n > 0)
-				fuse_reply_write(req, n);
-			else
-				fuse_reply_err(req, EAGAIN);
-			return;
-		}
-	} else if (fi->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	rest = malloc(size - n);
-	if (rest == NULL || (p = fs_pending_add(&h->writes, h, req)) == NULL) {
-		/* Out of memory: say what was queued, as a short write. */
-		free(rest);
-		if (n > 0)
-			fuse_reply_write(req, n);
-		else
-			fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->data = rest;
-	memcpy(p->data, buf + n, size - n);
-	p->len = size - n;
-	p->base = n;
-	fuse_req_interrupt_func(req, fs_interrupt, p);
+	else
+		h->ops->write(h, req, buf, size, fi);
 }
 
 static void
@@ -877,190 +704,13 @@ fs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	struct fs_handle *h = (struct fs_handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (h->snap != NULL) {
-		if (ph != NULL)
-			fuse_pollhandle_destroy(ph);
-		fuse_reply_poll(req, POLLIN | POLLRDNORM);
+	if (h->ops->poll != NULL) {
+		h->ops->poll(h, req, ph);
 		return;
 	}
-	if (ph != NULL) {
-		if (h->ph != NULL)
-			fuse_pollhandle_destroy(h->ph);
-		h->ph = ph;
-	}
-	fuse_reply_poll(req, console_poll(h->sess));
-}
-
-/* Write permission as the kernel would judge it (default_permissions may
- * have been left out of -o). */
-static int
-fs_may_write(fuse_req_t req, struct node *n)
-{
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	gid_t groups[64];
-	int ngroups;
-
-	if (ctx->uid == 0)
-		return 1;
-	if (ctx->uid == n->uid)
-		return (n->mode & 0200) != 0;
-	if (ctx->gid == n->gid)
-		return (n->mode & 0020) != 0;
-	/* Supplementary groups count too, as they do for the kernel. */
-	ngroups = fuse_req_getgroups(req, 64, groups);
-	for (int i = 0; i < ngroups && i < 64; i++)
-		if (groups[i] == n->gid)
-			return (n->mode & 0020) != 0;
-	return (n->mode & 0002) != 0;
-}
-
-static const char *const fs_device_xattrs[] = {
-	"user.backend", "user.state", "user.holder", NULL
-};
-
-static int
-fs_xattr_value(struct node *n, const char *name, char *buf, size_t len)
-{
-	if (n->kind == NODE_DOMAIN && strcmp(name, "user.uuid") == 0) {
-		snprintf(buf, len, "%s", n->uuid);
-		return 0;
-	}
-	if (n->kind != NODE_DEVICE) {
-		errno = ENODATA;
-		return -1;
-	}
-	if (strcmp(name, "user.backend") == 0)
-		snprintf(buf, len, "%s", console_backend(n->con));
-	else if (strcmp(name, "user.state") == 0)
-		snprintf(buf, len, "%s", console_state(n->con));
-	else if (strcmp(name, "user.holder") == 0)
-		return console_holder(n->con, buf, len);
-	else {
-		errno = ENODATA;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	char val[512];
-	size_t len;
-
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (fs_xattr_value(n, name, val, sizeof val) == -1) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	len = strlen(val);
-	if (size == 0)
-		fuse_reply_xattr(req, len);
-	else if (size < len)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, val, len);
-}
-
-static void
-fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	char list[256], val[512];
-	size_t len = 0;
-
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (n->kind == NODE_DOMAIN) {
-		memcpy(list, "user.uuid", sizeof "user.uuid");
-		len = sizeof "user.uuid";
-	} else if (n->kind == NODE_DEVICE) {
-		for (int i = 0; fs_device_xattrs[i] != NULL; i++) {
-			size_t l = strlen(fs_device_xattrs[i]) + 1;
-
-			if (fs_xattr_value(n, fs_device_xattrs[i], val, sizeof val) == -1)
-				continue;
-			memcpy(list + len, fs_device_xattrs[i], l);
-			len += l;
-		}
-	}
-	if (size == 0)
-		fuse_reply_xattr(req, len);
-	else if (size < len)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, list, len);
-}
-
-static void
-fs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-    const char *value, size_t size, int flags)
-{
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-	char val[32];
-
-	(void)flags;
-	if (n == NULL) {
-		fuse_reply_err(req, ENOENT);
-		return;
-	}
-	if (n->kind == NODE_DEVICE && strcmp(name, "user.force") == 0) {
-		const struct fuse_ctx *ctx = fuse_req_ctx(req);
-		pid_t sid = getsid(ctx->pid);
-
-		if (!fs_may_write(req, n)) {
-			fuse_reply_err(req, EACCES);
-			return;
-		}
-		if (console_force(n->con, sid == -1 ? ctx->pid : sid) == -1) {
-			fuse_reply_err(req, errno);
-			return;
-		}
-		fuse_reply_err(req, 0);
-		return;
-	}
-	if (n->kind == NODE_DEVICE && strcmp(name, "user.break") == 0) {
-		unsigned long ms;
-
-		if (!fs_may_write(req, n)) {
-			fuse_reply_err(req, EACCES);
-			return;
-		}
-		snprintf(val, sizeof val, "%.*s", (int)(size < sizeof val ? size : sizeof val - 1), value);
-		ms = strtoul(val, NULL, 10);
-		fuse_reply_err(req, console_break(n->con, ms) == -1 ? errno : 0);
-		return;
-	}
-	if (strcmp(name, "user.backend") == 0 || strcmp(name, "user.state") == 0 ||
-	    strcmp(name, "user.holder") == 0 || strcmp(name, "user.uuid") == 0) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	fuse_reply_err(req, EOPNOTSUPP);
-}
-
-static void
-fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-	char val[512];
-	struct fs *fs = fuse_req_userdata(req);
-	struct node *n = fs_node(fs, ino);
-
-	if (n == NULL)
-		fuse_reply_err(req, ENOENT);
-	else if (fs_xattr_value(n, name, val, sizeof val) == 0)
-		fuse_reply_err(req, EPERM);
-	else
-		fuse_reply_err(req, ENODATA);
+	if (ph != NULL)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLRDNORM);
 }
 
 /* The tree changes only through the configuration in this version. */
@@ -1123,6 +773,19 @@ static const struct fuse_lowlevel_ops fs_ops = {
 	.poll = fs_op_poll,
 };
 
+/* ---- the registry's changes ---- */
+
+static void
+fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
+    struct registry_device *v)
+{
+	struct fs *fs = arg;
+
+	(void)d;
+	if (ev == REGISTRY_DEVICE_REMOVED)
+		fs_log_forget(fs, registry_device_id(v));
+}
+
 /* ---- the session on the loop ---- */
 
 static void
@@ -1176,7 +839,7 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 
 	*cause = NULL;
 	if (fs == NULL || (fs->rbuf = malloc(FS_READ_MAX)) == NULL ||
-	    (fs->mountpoint = strdup(mountpoint)) == NULL)
+	    (fs->mountpoint = strdup(mountpoint)) == NULL || (fs->snaps = hash_new()) == NULL)
 		goto nomem;
 	fs->fd = -1;
 	fs->kept_fd = -1;
@@ -1205,9 +868,6 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 		goto fail;
 	}
 	fcntl(fs->fd, F_SETFL, fcntl(fs->fd, F_GETFL) | O_NONBLOCK);
-	if ((fs->root = fs_node_new(fs, NULL, NODE_ROOT, "")) == NULL ||
-	    (fs->byuuid = fs_node_new(fs, fs->root, NODE_BYUUID, "by-uuid")) == NULL)
-		goto nomem;
 	return fs;
 nomem:
 	free(*cause);
@@ -1217,20 +877,14 @@ fail:
 	return NULL;
 }
 
-/* Build the tree from CF (starting exec: consoles) and serve on LP. */
+/* Serve the tree of REG on LP. */
 int
-fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
-    const char *lock_dir, char **cause)
+fs_start(struct fs *fs, struct loop *lp, struct registry *reg, char **cause)
 {
 	*cause = NULL;
 	fs->loop = lp;
-	if ((fs->lock_dir = strdup(lock_dir)) == NULL) {
-		*cause = strdup("out of memory");
-		return -1;
-	}
-	fs->opts.lock_dir = fs->lock_dir;
-	if (fs_apply(fs, cf, cause) == -1)
-		return -1;
+	fs->reg = reg;
+	registry_set_listener(reg, fs_registry_event, fs);
 	loop_set_before_sleep(lp, fs_before_sleep, fs);
 	if (loop_add_fd(lp, fs->fd, LOOP_READ, fs_fuse_event, fs) == -1) {
 		if (asprintf(cause, "cannot watch /dev/fuse: %s", strerror(errno)) == -1)
@@ -1238,16 +892,6 @@ fs_start(struct fs *fs, struct loop *lp, const struct config *cf,
 		return -1;
 	}
 	return 0;
-}
-
-/* Make the tree match a re-read configuration (SIGHUP). */
-int
-fs_reload(struct fs *fs, const struct config *cf, char **cause)
-{
-	*cause = NULL;
-	if (fs->stopping)
-		return 0;
-	return fs_apply(fs, cf, cause);
 }
 
 /* Stop: sessions read end of file, exec: children get SIGTERM, unmount.
@@ -1269,9 +913,8 @@ fs_shutdown(struct fs *fs)
 	if (fs->stopping)
 		return;
 	fs->stopping = 1;
-	for (size_t i = 0; i < fs->nnodes; i++)
-		if (fs->nodes[i] != NULL && fs->nodes[i]->con != NULL)
-			console_stop(fs->nodes[i]->con);
+	if (fs->reg != NULL)
+		registry_each_console(fs->reg, console_stop);
 	if (fs->unmounted || fs->fd == -1)
 		return;
 	if (fs->loop != NULL)
@@ -1292,9 +935,8 @@ fs_shutdown(struct fs *fs)
 void
 fs_hangup(struct fs *fs)
 {
-	for (size_t i = 0; i < fs->nnodes; i++)
-		if (fs->nodes[i] != NULL && fs->nodes[i]->con != NULL)
-			console_hangup(fs->nodes[i]->con);
+	if (fs->reg != NULL)
+		registry_each_console(fs->reg, console_hangup);
 }
 
 /* Whether no file is open any more (or the connection is gone). */
@@ -1304,7 +946,7 @@ fs_idle(const struct fs *fs)
 	return fs->unmounted || fs->handles == NULL;
 }
 
-/* Free everything (NULL is ok). */
+/* Free everything but the registry (NULL is ok). */
 void
 fs_free(struct fs *fs)
 {
@@ -1316,24 +958,10 @@ fs_free(struct fs *fs)
 		/* The kernel connection is gone: nothing to reply to. */
 		fs_handle_free(h, 0);
 	}
-	for (size_t i = 0; i < fs->nnodes; i++) {
-		struct node *n = fs->nodes[i];
-
-		if (n == NULL)
-			continue;
-		console_free(n->con);
-		free(n->name);
-		free(n);
-	}
-	free(fs->nodes);
-	while (fs->removed != NULL) {
-		struct node *n = fs->removed;
-
-		fs->removed = n->next;
-		free(n->name);
-		free(n);
-	}
-	free(fs->lock_dir);
+	if (fs->reg != NULL)
+		registry_set_listener(fs->reg, NULL, NULL);
+	fs_log_forget(fs, 0);
+	hash_free(fs->snaps);
 	if (fs->se != NULL) {
 		fuse_session_unmount(fs->se);	/* no-op after fs_shutdown */
 		fuse_session_destroy(fs->se);

@@ -8,6 +8,7 @@
  * libfuse 3.14 has no field for the flag, so fs.c marks the reply it is
  * about to send and this writev ORs the bit into fuse_open_out on its way to
  * /dev/fuse. The loop is single-threaded, so "the next reply" is exact.
+ * The same goes for FOPEN_PARALLEL_DIRECT_WRITES (why: see fs.c).
  *
  * The same hooks let the daemon go on serving open files on a dup of the
  * /dev/fuse fd after libfuse's unmount has closed its own (fs_shutdown).
@@ -29,14 +30,16 @@ stream_use_fd(int fd)
 	stream_fd = fd;
 }
 
-/* Mark the next reply written as an open reply that wants FOPEN_STREAM. */
+/* Mark the next reply written as an open reply that wants FOPEN_STREAM
+ * (and FOPEN_PARALLEL_DIRECT_WRITES). */
 void
 stream_mark_next(void)
 {
 	stream_next = 1;
 }
 
-/* Set FOPEN_STREAM in a marked open reply, then write it. */
+/* Set FOPEN_STREAM and FOPEN_PARALLEL_DIRECT_WRITES in a marked open
+ * reply, then write it. */
 ssize_t
 stream_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
@@ -48,7 +51,7 @@ stream_writev(int fd, struct iovec *iov, int count, void *userdata)
 		struct fuse_open_out *oo = iov[1].iov_base;
 
 		if (oh->error == 0)
-			oo->open_flags |= FOPEN_STREAM;
+			oo->open_flags |= FOPEN_STREAM | FOPEN_PARALLEL_DIRECT_WRITES;
 	}
 	stream_next = 0;
 	return writev(stream_fd != -1 ? stream_fd : fd, iov, count);

@@ -370,11 +370,21 @@ ctl_say_busy(const struct tree_target *t, int foreign)
 	free(who);
 }
 
-/* Take T over with user.force; 0 or an exit code (the message said). */
+/* Take T over with user.force; 0 or an exit code (the message said).
+ * Through the domain directory first (the value names the device): that
+ * works even while the holder is blocked writing to a full console, which
+ * keeps the device file's inode locked. The device file's own user.force
+ * is the fallback for a daemon that has no such path. */
 static int
 ctl_force(const struct tree_target *t)
 {
-	if (setxattr(t->path, "user.force", "1", 1, 0) == 0)
+	char *dir = tree_join(tree_mount, t->domain);
+	int rc = setxattr(dir, "user.force", t->device, strlen(t->device), 0);
+
+	free(dir);
+	if (rc == -1 && (errno == ENOTSUP || errno == EPERM))
+		rc = setxattr(t->path, "user.force", "1", 1, 0);
+	if (rc == 0)
 		return 0;
 	switch (errno) {
 	case EBUSY:

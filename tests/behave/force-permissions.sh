@@ -23,6 +23,13 @@ nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 [ "$(stat -c %a "$MNT/ro/console0")" = 644 ] || fail "ro/console0 has mode $(stat -c %a "$MNT/ro/console0")"
 [ "$(stat -c %a "$MNT/rw/console0")" = 666 ] || fail "rw/console0 has mode $(stat -c %a "$MNT/rw/console0")"
 
+# A domain directory carries its devices' write bits (for user.force on
+# the directory) but creating entries in it stays root's.
+[ "$(stat -c %a "$MNT/ro")" = 755 ] || fail "ro/ has mode $(stat -c %a "$MNT/ro")"
+[ "$(stat -c %a "$MNT/rw")" = 777 ] || fail "rw/ has mode $(stat -c %a "$MNT/rw")"
+nobody mkdir "$MNT/rw/x" 2>"$T/err" && fail "uid 65534 made a directory in rw/"
+grep -q "Operation not permitted" "$T/err" || fail "mkdir as uid 65534 said: $(cat "$T/err")"
+
 # Talk to a console on fd 3 (open read-write by the caller): write a line,
 # read the echo of the cat behind it. Prints the line read.
 cat > "$T/talk.sh" <<'EOF'
@@ -36,6 +43,9 @@ exec 3<>"$MNT/ro/console0" || fail "root cannot open ro/console0"
 rc=0; nobody setfattr -n user.force -v 1 "$MNT/ro/console0" 2>"$T/err" || rc=$?
 [ "$rc" != 0 ] || fail "uid 65534 forced a 0644 console"
 grep -q "Permission denied" "$T/err" || fail "setfattr as uid 65534 said: $(cat "$T/err")"
+rc=0; nobody setfattr -n user.force -v console0 "$MNT/ro" 2>"$T/err" || rc=$?
+[ "$rc" != 0 ] || fail "uid 65534 forced a 0644 console through its domain"
+grep -q "Permission denied" "$T/err" || fail "setfattr on ro/ as uid 65534 said: $(cat "$T/err")"
 rc=0; nobody "$CONSOLECTL" -m "$MNT" force ro 2>"$T/err" || rc=$?
 [ "$rc" = 1 ] || fail "consolectl force as uid 65534 exited $rc: $(cat "$T/err")"
 grep -q "cannot take over ro/console0: permission denied" "$T/err" ||
@@ -57,4 +67,10 @@ exec 3<>"$MNT/rw/console0" || fail "root cannot open rw/console0"
 nobody setfattr -n user.force -v 1 "$MNT/rw/console0" 2>"$T/err" || fail "uid 65534 could not force a 0666 console: $(cat "$T/err")"
 echo x >&3 2>"$T/err" && fail "root's session still writes after the force"
 grep -q "Connection reset by peer" "$T/err" || fail "write after force said: $(cat "$T/err")"
+exec 3>&-
+# ...also through the domain directory.
+sleep 5.2	# uid 65534's reservation runs out
+exec 3<>"$MNT/rw/console0" || fail "root cannot open rw/console0 again"
+nobody setfattr -n user.force -v console0 "$MNT/rw" 2>"$T/err" || fail "uid 65534 could not force through rw/: $(cat "$T/err")"
+echo x >&3 2>"$T/err" && fail "root's session still writes after the force through rw/"
 exec 3>&-

@@ -10,7 +10,11 @@ console0 = exec:/bin/sh -c 'exec sleep 1001'
 console0 = exec:/bin/sh -c 'trap "" TERM HUP; while :; do sleep 0.1; done'
 EOF
 mount_fs
-wait_for 5 pgrep -f "sleep 1001" >/dev/null || fail "child a not running"
+# The daemon's own children (other tests may run the same commands).
+wait_for 5 pgrep -P "$DAEMON_PID" -f "sleep 1001" >/dev/null || fail "child a not running"
+wait_for 5 pgrep -P "$DAEMON_PID" -f 'trap "" TERM HUP' >/dev/null || fail "child b not running"
+child_a=$(pgrep -P "$DAEMON_PID" -f "sleep 1001")
+child_b=$(pgrep -P "$DAEMON_PID" -f 'trap "" TERM HUP')
 cat "$MNT/a/console0" >/dev/null &
 catpid=$!
 sleep 0.2
@@ -20,7 +24,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 note "daemon exited ${ms} ms after SIGTERM"
 wait $catpid || fail "reader did not end with status 0 (end of file), status $?"
 mountpoint -q "$MNT" && fail "still mounted"
-pgrep -f "sleep 1001" && fail "child a still running"
-pgrep -f "trap \"\" TERM HUP" && fail "child b still running"
+wait_for 2 proc_ended "$child_a" || fail "child a still running"
+wait_for 2 proc_ended "$child_b" || fail "child b still running"
 [ "$ms" -ge 4500 ] || fail "daemon did not wait the grace period for the child ignoring SIGTERM (${ms} ms)"
 grep -q "SIGKILL" "$DAEMON_LOG" || fail "no SIGKILL logged for the stubborn child"
