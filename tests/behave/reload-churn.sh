@@ -42,8 +42,11 @@ note "VmRSS after 20 reloads: $first kB, after 110: $last kB"
 gen "$T/big.conf" 3000 1
 reload "$T/big.conf"
 kill -HUP "$DAEMON_PID"
-t0=$(date +%s%N)
-stat "$MNT/d1/console0" >/dev/null || fail "stat during a reload failed"
-ms=$((($(date +%s%N) - t0) / 1000000))
+# A name not looked up before (so the daemon must answer, not the kernel's
+# cache), with bash's own stat (no fork in the measure).
+t0=$EPOCHREALTIME
+[ -e "$MNT/d2999/console0" ] || fail "d2999/console0 is missing during a reload"
+t1=$EPOCHREALTIME
+ms=$(( (${t1/./} - ${t0/./}) / 1000 ))
 note "stat during an unchanged reload of 3,000 domains: $ms ms"
 [ "$ms" -lt 100 ] || fail "stat during an unchanged reload of 3,000 domains took $ms ms"
