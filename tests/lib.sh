@@ -17,6 +17,8 @@ DAEMON_LOG=$T/daemon.log
 DAEMON_PID=
 TMUX_SOCK=$T/tmux.sock
 mkdir -p "$MNT" "$LOCKDIR"
+# Every process the test starts inherits this: no_dstate finds them by it.
+export CONSOLEFS_TEST_TAG=$T
 # ASan: leaks are reported at exit; fail a test on them via the log check.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -27,6 +29,9 @@ at_exit() { CLEANUPS+=("$1"); }
 
 cleanup() {
 	local rc=$?
+	# Before anything is killed: what the test left behind must not be
+	# stuck in the kernel.
+	if ! no_dstate && [ "$rc" -eq 0 ]; then rc=1; fi
 	exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 	for c in "${CLEANUPS[@]}"; do eval "$c" >/dev/null 2>&1; done
 	tmux -S "$TMUX_SOCK" kill-server >/dev/null 2>&1
@@ -38,7 +43,10 @@ cleanup() {
 		for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
 		kill -KILL "$DAEMON_PID" 2>/dev/null
 	fi
-	mountpoint -q "$MNT" && umount -l "$MNT" 2>/dev/null
+	# Also a dead mount (its daemon killed), which mountpoint -q misses.
+	while awk -v m="$MNT" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; do
+		umount -l "$MNT" 2>/dev/null || break
+	done
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -s "$DAEMON_LOG" ]; then
 		echo "--- daemon log (last 40 lines) ---" >&2
 		tail -n 40 "$DAEMON_LOG" >&2
@@ -55,6 +63,21 @@ cleanup() {
 trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Whether no process this test started (CONSOLEFS_TEST_TAG in its
+# environment, or a descendant of one) stays in D state (uninterruptible,
+# as a reader waiting on a wedged FUSE daemon) for a second; names them.
+no_dstate() {
+	local stuck
+	stuck=$(python3 "$TOP/tests/probe.py" dstate "$T") && return 0
+	echo "FAIL: processes of this test stuck in D state:" >&2
+	printf '    %s\n' "$stuck" >&2
+	return 1
+}
+# Fail unless the daemon answers a stat and a getxattr of console file $1
+# within 100 ms (one of 3 tries): it is not blocked, whatever is going on.
+answers_fast() {
+	python3 "$TOP/tests/probe.py" answer "$1" || fail "the daemon does not answer for $1"
+}
 skip() { echo "SKIP: $*" >&2; exit 77; }
 note() { echo "  $*" >&2; }
 need() { for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "$t not installed"; done; }
