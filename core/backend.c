@@ -16,6 +16,7 @@
 #include "core/backend_impl.h"
 #include "core/lock.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "core/proc.h"
 
 /* Parse TEXT into a backend; NULL and *CAUSE when it is not one. */
@@ -150,12 +151,17 @@ backend_state(struct backend *b)
 	return b->ops->state(b);
 }
 
-/* The state of a backend that is a path: "present" or "absent". */
+/* The state of a backend that is a path: "present", "absent", or refused
+ * when it leads into our own mount (path.c: the walk never enters it). */
 const char *
 backend_path_state(struct backend *b)
 {
-	snprintf(b->state, sizeof b->state, "%s",
-	    access(b->spec->path, F_OK) == 0 ? "present" : "absent");
+	struct stat st;
+	const char *s = "present";
+
+	if (path_stat(b->spec->path, &st) == -1)
+		s = errno == EDEADLK ? PATH_REFUSED_STATE : "absent";
+	snprintf(b->state, sizeof b->state, "%s", s);
 	return b->state;
 }
 
@@ -185,7 +191,7 @@ backend_flock_holder(const char *path)
 	FILE *f;
 	int pid;
 
-	if (stat(path, &st) == -1 || (f = fopen("/proc/locks", "re")) == NULL)
+	if (path_stat(path, &st) == -1 || (f = fopen("/proc/locks", "re")) == NULL)
 		return 0;
 	while (found == 0 && fgets(line, sizeof line, f) != NULL) {
 		char *p = strchr(line, ':');
@@ -267,9 +273,12 @@ backend_dev_open(struct backend *b, const char *path, const struct line *line)
 		errno = saverr;
 		return -1;
 	}
-	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	fd = path_open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1) {
-		log_info("%s: %s: %s", __func__, path, strerror(errno));
+		if (errno == EDEADLK)
+			log_warn("%s: %s: %s", __func__, path, PATH_REFUSED_STATE);
+		else
+			log_info("%s: %s: %s", __func__, path, strerror(errno));
 		errno = ENXIO;
 		goto fail;
 	}

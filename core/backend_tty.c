@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/backend_impl.h"
+#include "core/path.h"
 
 static int
 backend_pty_open(struct backend *b)
@@ -38,7 +39,7 @@ backend_tty_gone(struct backend *b, int fd)
 {
 	struct stat held, now;
 
-	if (fstat(fd, &held) == -1 || stat(b->spec->path, &now) == -1)
+	if (fstat(fd, &held) == -1 || path_stat(b->spec->path, &now) == -1)
 		return 1;
 	if (b->spec->kind == SPEC_PTY)
 		return 1;

@@ -12,12 +12,13 @@
 
 #include "core/backend_impl.h"
 #include "core/log.h"
+#include "core/path.h"
 
 static int
 backend_unix_open(struct backend *b)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, pfd, r, saverr;
 
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -25,13 +26,30 @@ backend_unix_open(struct backend *b)
 		errno = ENXIO;
 		return -1;
 	}
-	strcpy(sun.sun_path, b->spec->path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd == -1)
+	/* connect() walks its path like open(): walk it safely (path.c) and
+	 * connect to the socket that was checked, through /proc/self/fd. */
+	if ((pfd = path_resolve(b->spec->path, NULL, 0)) == -1) {
+		if (errno == EDEADLK)
+			log_warn("%s: %s: %s", __func__, b->spec->path, PATH_REFUSED_STATE);
+		else
+			log_info("%s: %s: %s", __func__, b->spec->path, strerror(errno));
+		errno = ENXIO;
 		return -1;
+	}
+	snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", pfd);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		saverr = errno;
+		close(pfd);
+		errno = saverr;
+		return -1;
+	}
 	/* Connect blocking: a listening unix socket answers at once or refuses. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
-		log_info("%s: %s: %s", __func__, b->spec->path, strerror(errno));
+	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
+	saverr = errno;
+	close(pfd);
+	if (r == -1) {
+		log_info("%s: %s: %s", __func__, b->spec->path, strerror(saverr));
 		close(fd);
 		errno = ENXIO;
 		return -1;

@@ -20,6 +20,7 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/path.h"
 #include "core/registry.h"
 #include "core/source_config.h"
 #include "fs/fs.h"
@@ -296,6 +297,12 @@ main(int argc, char **argv)
 	 * /dev/fuse until the loop runs, after the consoles exist. */
 	if ((d.fs = fs_mount(mnt, mount_opts, &cause)) == NULL) {
 		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot mount");
+		goto out;
+	}
+	/* From now on no path the loop follows may enter our own mount: the
+	 * lookup would wait for the loop itself (core/path.c). */
+	if (path_guard(mnt) == -1) {
+		fprintf(stderr, "consolefs: %s: %s\n", mnt, strerror(errno));
 		goto out;
 	}
 	if (fuse_daemonize(foreground) != 0) {
