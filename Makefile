@@ -63,7 +63,7 @@ deps-check:
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 30
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c core/lock.c core/log.c
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c core/lock.c core/log.c core/path.c core/proc.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined -o $@ $^
 

@@ -169,7 +169,7 @@ backend_path_state(struct backend *b)
 void
 backend_describe_pid(pid_t pid, char *buf, size_t len)
 {
-	char comm[64];
+	char comm[PROC_COMM_MAX];
 
 	if (proc_comm(pid, comm, sizeof comm) == 0)
 		snprintf(buf, len, "pid=%d comm=%s", (int)pid, comm);

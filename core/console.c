@@ -47,7 +47,7 @@ struct console_session {
 	struct console	*con;		/* NULL once detached */
 	int		 reset;		/* taken over: ECONNRESET */
 	struct console_peer peer;
-	char		 comm[32];
+	char		 comm[PROC_COMM_MAX];
 	console_wake_fn	*wake;
 	void		*arg;
 };

@@ -6,7 +6,16 @@
  * backend fd.
  *
  * Every lock file is opened with O_NOFOLLOW: a symbolic link planted at a
- * lock path is never written through nor removed, and counts as held.
+ * lock path is never written through nor removed, and counts as held. The
+ * directory itself is walked with path.c (never into our own mount) and
+ * the lock files are reached with openat() and friends from that walk.
+ *
+ * Forged locks: /var/lock is mode 1777 on Debian, so anyone can plant
+ * LCK..pts_7 naming pid 1 and keep the console busy for ever. A live pid
+ * is honoured only when the file belongs to root or to a uid the named
+ * process runs as (the tools that make locks write them as themselves);
+ * any other lock is logged and treated as stale. A zombie holds no files,
+ * so a lock naming one is stale too.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -23,6 +32,8 @@
 
 #include "core/lock.h"
 #include "core/log.h"
+#include "core/path.h"
+#include "core/proc.h"
 
 /* How many times a stale lock may be removed and creation retried. */
 #define LOCK_TRIES 3
@@ -37,7 +48,9 @@
 
 struct lock {
 	pid_t	 pid;
-	char	 path[];
+	char	*dir;		/* the lock directory, as configured */
+	char	*name;		/* LCK..NAME, inside path */
+	char	 path[];	/* DIR/LCK..NAME, for messages */
 };
 
 /* Directories already reported as not writable, so that is said once. */
@@ -130,13 +143,15 @@ lock_parse(const char *data, size_t len, pid_t *pid)
 }
 
 /*
- * Read the lock at PATH: 0 with *PID, which is 0 when the lock cannot be
- * read or makes no sense (a symbolic link, not a regular file, malformed),
- * and *ST (zeroed when not opened); -1 with ENOENT when there is no lock.
- * With FDP, the file is left open there (-1 when not opened).
+ * Read the lock NAME in the directory DFD (PATH for messages): 0 with
+ * *PID, which is 0 when the lock cannot be read or makes no sense (a
+ * symbolic link, not a regular file, malformed), and *ST (zeroed when not
+ * opened); -1 with ENOENT when there is no lock. With FDP, the file is left
+ * open there (-1 when not opened).
  */
 static int
-lock_read(const char *path, pid_t *pid, struct stat *st, int *fdp)
+lock_read(int dfd, const char *name, const char *path, pid_t *pid,
+    struct stat *st, int *fdp)
 {
 	char buf[64];
 	size_t len = 0;
@@ -153,7 +168,7 @@ lock_read(const char *path, pid_t *pid, struct stat *st, int *fdp)
 	 * O_NONBLOCK so that a FIFO planted here cannot hang the daemon,
 	 * O_NOCTTY so that a device node cannot become our terminal.
 	 */
-	fd = open(path, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK|O_NOCTTY);
+	fd = openat(dfd, name, O_RDONLY|O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK|O_NOCTTY);
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return -1;
@@ -187,23 +202,47 @@ out:
 }
 
 /*
- * Remove PATH if it is still the file described by ST: 1 when removed, 0
- * when it was gone or is another file by now, -1 on error. Narrows, without
- * closing, the window in which another process replaces the lock between
- * our reading it and our removing it.
+ * Remove NAME in DFD if it is still the file described by ST: 1 when
+ * removed, 0 when it was gone or is another file by now, -1 on error.
+ * Narrows, without closing, the window in which another process replaces
+ * the lock between our reading it and our removing it.
  */
 static int
-lock_unlink_same(const char *path, const struct stat *st)
+lock_unlink_same(int dfd, const char *name, const struct stat *st)
 {
 	struct stat now;
 
-	if (lstat(path, &now) == -1)
+	if (fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (now.st_dev != st->st_dev || now.st_ino != st->st_ino)
 		return 0;
-	if (unlink(path) == -1)
+	if (unlinkat(dfd, name, 0) == -1)
 		return errno == ENOENT ? 0 : -1;
 	return 1;
+}
+
+/*
+ * Whether the live process PID may own the lock file described by ST: the
+ * file belongs to root, or to one of the uids PID runs as. With LOUD, a
+ * lock that fails this is logged as forged.
+ */
+static int
+lock_owner_ok(const char *path, pid_t pid, const struct stat *st, int loud)
+{
+	uid_t uids[4];
+
+	if (st->st_uid == 0)
+		return 1;
+	if (proc_uids(pid, uids) == -1)
+		return 1;	/* cannot tell (gone meanwhile?): err on held */
+	for (int i = 0; i < 4; i++)
+		if (uids[i] == st->st_uid)
+			return 1;
+	log_msg(loud ? LOG_LEVEL_WARN : LOG_LEVEL_DEBUG,
+	    "%s: %s names pid %d (uid %d) but belongs to uid %d: forged, "
+	    "treated as stale", __func__, path, (int)pid, (int)uids[1],
+	    (int)st->st_uid);
+	return 0;
 }
 
 /* Whether ERR from creating a lock means the directory cannot be written. */
@@ -214,20 +253,21 @@ lock_unwritable(int err)
 }
 
 /*
- * Decide about the lock at PATH: 0 when there is none or it is stale (and
- * removed first when MAY_REMOVE is set); -1 with EBUSY and *HOLDER when held
- * (or being removed by another consolefs); -1 with another errno when a
- * stale lock could not be removed.
+ * Decide about the lock NAME in DFD (PATH for messages): 0 when there is
+ * none or it is stale (and removed first when MAY_REMOVE is set); -1 with
+ * EBUSY and *HOLDER when held (or being removed by another consolefs); -1
+ * with another errno when a stale lock could not be removed.
  */
 static int
-lock_look(const char *path, int may_remove, pid_t *holder)
+lock_look(int dfd, const char *name, const char *path, int may_remove,
+    pid_t *holder)
 {
 	struct stat st;
 	pid_t pid;
 	int fd, r = -1, saverr;
 
 	*holder = 0;
-	if (lock_read(path, &pid, &st, &fd) == -1)
+	if (lock_read(dfd, name, path, &pid, &st, &fd) == -1)
 		return 0;
 	if (pid == 0) {
 		errno = EBUSY;
@@ -235,12 +275,12 @@ lock_look(const char *path, int may_remove, pid_t *holder)
 	}
 
 	/*
-	 * EPERM means the process exists under another user. Our own pid is
-	 * held like any other: the in-process registry is what stops this
-	 * daemon from opening a device twice, so a lock naming us here means
-	 * something else is wrong and must not be taken over.
+	 * proc_alive counts a process of another user (kill() says EPERM).
+	 * Our own pid is held like any other: the in-process registry is what
+	 * stops this daemon from opening a device twice, so a lock naming us
+	 * here means something else is wrong and must not be taken over.
 	 */
-	if (kill(pid, 0) == 0 || errno != ESRCH) {
+	if (proc_alive(pid) && lock_owner_ok(path, pid, &st, may_remove)) {
 		*holder = pid;
 		errno = EBUSY;
 		goto out;
@@ -263,7 +303,7 @@ lock_look(const char *path, int may_remove, pid_t *holder)
 			errno = EBUSY;
 		goto out;
 	}
-	if ((r = lock_unlink_same(path, &st)) == -1) {
+	if ((r = lock_unlink_same(dfd, name, &st)) == -1) {
 		saverr = errno;
 		/* An unwritable directory is reported once by the caller. */
 		log_msg(lock_unwritable(saverr) ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN,
@@ -309,7 +349,7 @@ lock_new(const char *dir, const char *devpath, pid_t pid)
 {
 	char name[NAME_MAX + 1];
 	struct lock *lk;
-	size_t size;
+	size_t dlen = strlen(dir), nlen;
 
 	if (*dir == '\0') {
 		errno = EINVAL;
@@ -320,12 +360,25 @@ lock_new(const char *dir, const char *devpath, pid_t pid)
 			errno = ENAMETOOLONG;
 		return NULL;
 	}
-	size = strlen(dir) + 1 + strlen(name) + 1;
-	if ((lk = malloc(sizeof *lk + size)) == NULL)
+	nlen = strlen(name);
+	/* PATH, then a copy of DIR: "DIR/NAME\0DIR\0". */
+	if ((lk = malloc(sizeof *lk + 2 * (dlen + 1) + nlen + 1)) == NULL)
 		return NULL;
-	snprintf(lk->path, size, "%s/%s", dir, name);
+	memcpy(lk->path, dir, dlen);
+	lk->path[dlen] = '/';
+	memcpy(lk->path + dlen + 1, name, nlen + 1);
+	lk->name = lk->path + dlen + 1;
+	lk->dir = lk->name + nlen + 1;
+	memcpy(lk->dir, dir, dlen + 1);
 	lk->pid = pid;
 	return lk;
+}
+
+/* Open the lock directory of LK (path.c: never into our own mount). */
+static int
+lock_open_dir(const struct lock *lk)
+{
+	return path_open_dir(lk->dir);
 }
 
 /* Write all of BUF to FD. */
@@ -354,7 +407,7 @@ lock_acquire(const char *dir, const char *devpath, pid_t pid,
 	struct lock *lk;
 	struct stat mine, st;
 	char line[16];
-	int fd = -1, created = 0, tries, len, r, saverr;
+	int dfd = -1, fd = -1, created = 0, tries, len, r, saverr;
 	pid_t found;
 
 	*out = NULL;
@@ -366,12 +419,22 @@ lock_acquire(const char *dir, const char *devpath, pid_t pid,
 	if ((lk = lock_new(dir, devpath, pid)) == NULL)
 		return -1;
 	len = snprintf(line, sizeof line, "%10d\n", (int)pid);
+	if ((dfd = lock_open_dir(lk)) == -1) {
+		/* A missing or unsearchable directory holds no lock we could
+		 * see: as unwritable. Anything else (a walk into our own
+		 * mount, a file where the directory should be) is an error. */
+		if (!lock_unwritable(errno))
+			goto fail;
+		lock_note_unwritable(dir, errno);
+		free(lk);
+		return 0;
+	}
 
 	for (tries = 0; tries < LOCK_TRIES; tries++) {
-		fd = open(lk->path,
+		fd = openat(dfd, lk->name,
 		    O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC|O_NOCTTY, 0644);
 		if (fd == -1 && errno == EEXIST) {
-			if (lock_look(lk->path, 1, holder) == 0)
+			if (lock_look(dfd, lk->name, lk->path, 1, holder) == 0)
 				continue;
 			if (errno == EBUSY)
 				goto fail;
@@ -381,9 +444,10 @@ lock_acquire(const char *dir, const char *devpath, pid_t pid,
 			if (!lock_unwritable(errno))
 				goto fail;
 			saverr = errno;
-			if (lock_look(lk->path, 0, holder) == -1)
+			if (lock_look(dfd, lk->name, lk->path, 0, holder) == -1)
 				goto fail;
 			lock_note_unwritable(dir, saverr);
+			close(dfd);
 			free(lk);
 			return 0;
 		}
@@ -406,12 +470,13 @@ lock_acquire(const char *dir, const char *devpath, pid_t pid,
 		 * lock as "it" and made its own. Reading back catches that
 		 * when it happened before now; we then stand down.
 		 */
-		r = lock_read(lk->path, &found, &st, NULL);
+		r = lock_read(dfd, lk->name, lk->path, &found, &st, NULL);
 		if (r == 0 && st.st_dev == mine.st_dev && st.st_ino == mine.st_ino) {
 			if (found != pid) {
 				errno = EIO;
 				goto fail;
 			}
+			close(dfd);
 			*out = lk;
 			return 0;
 		}
@@ -431,7 +496,9 @@ fail:
 		close(fd);
 	/* Only a file we created ourselves with O_EXCL and failed to fill. */
 	if (created)
-		unlink(lk->path);
+		unlinkat(dfd, lk->name, 0);
+	if (dfd != -1)
+		close(dfd);
 	free(lk);
 	errno = saverr;
 	return -1;
@@ -442,12 +509,21 @@ int
 lock_check(const char *dir, const char *devpath, pid_t *holder)
 {
 	struct lock *lk;
-	int r, saverr;
+	int dfd, r = 0, saverr;
 
 	*holder = 0;
 	if ((lk = lock_new(dir, devpath, 0)) == NULL)
 		return -1;
-	r = lock_look(lk->path, 0, holder);
+	if ((dfd = lock_open_dir(lk)) == -1) {
+		/* No directory we can see into: no lock we could honour. */
+		if (!lock_unwritable(errno))
+			r = -1;
+	} else {
+		r = lock_look(dfd, lk->name, lk->path, 0, holder);
+		saverr = errno;
+		close(dfd);
+		errno = saverr;
+	}
 	saverr = errno;
 	free(lk);
 	errno = saverr;
@@ -467,16 +543,22 @@ lock_release(struct lock *lk)
 {
 	struct stat st;
 	pid_t found;
+	int dfd;
 
 	if (lk == NULL)
 		return;
-	if (lock_read(lk->path, &found, &st, NULL) == -1)
+	if ((dfd = lock_open_dir(lk)) == -1)
+		log_warn("%s: cannot remove %s: %s", __func__, lk->path,
+		    strerror(errno));
+	else if (lock_read(dfd, lk->name, lk->path, &found, &st, NULL) == -1)
 		log_warn("%s: %s was already removed", __func__, lk->path);
 	else if (found != lk->pid)
 		log_warn("%s: %s no longer names pid %d, left in place",
 		    __func__, lk->path, (int)lk->pid);
-	else if (lock_unlink_same(lk->path, &st) == -1)
+	else if (lock_unlink_same(dfd, lk->name, &st) == -1)
 		log_warn("%s: cannot remove %s: %s", __func__, lk->path,
 		    strerror(errno));
+	if (dfd != -1)
+		close(dfd);
 	free(lk);
 }

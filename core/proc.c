@@ -1,28 +1,113 @@
 /*
- * proc.c — reading /proc/PID/comm, the name shown for the holder of a
- * console (a session's opener, or the program behind a foreign lock).
+ * proc.c — reading /proc/PID: the command name shown for the holder of a
+ * console (a session's opener, or the program behind a foreign lock), and
+ * whether and as whom the process behind a lock file is running.
+ *
+ * A command name is chosen by whoever runs the program (prctl(PR_SET_NAME),
+ * or the name of the file executed), so it may hold terminal escapes: a
+ * process named "\e]0;PWN\a\e[2J" must not retitle and clear the terminal
+ * of an operator who reads user.holder. Every byte that is not printable
+ * ASCII is escaped before it leaves this file.
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/proc.h"
 
-/* The command name of PID into BUF: 0, or -1 (BUF set to "?"). */
+/* Escape S into BUF: printable ASCII stays, the rest becomes \xNN. */
+void
+proc_escape(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+	char esc[5];
+
+	if (len == 0)
+		return;
+	for (; *p != '\0'; p++) {
+		if (*p == '\\')
+			snprintf(esc, sizeof esc, "\\\\");
+		else if (*p < 0x20 || *p > 0x7e)
+			snprintf(esc, sizeof esc, "\\x%02x", *p);
+		else
+			snprintf(esc, sizeof esc, "%c", *p);
+		if (n + strlen(esc) >= len)
+			break;
+		memcpy(buf + n, esc, strlen(esc));
+		n += strlen(esc);
+	}
+	buf[n] = '\0';
+}
+
+/* The command name of PID into BUF, escaped: 0, or -1 (BUF set to "?"). */
 int
 proc_comm(pid_t pid, char *buf, size_t len)
 {
-	char path[64];
+	char path[64], raw[64];
+	size_t n = 0;
 	FILE *f;
 
-	buf[0] = '\0';
 	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
 	if ((f = fopen(path, "re")) != NULL) {
-		if (fgets(buf, len, f) != NULL)
-			buf[strcspn(buf, "\n")] = '\0';
+		/* Read it whole: a name may hold a newline of its own; only
+		 * the last one is the kernel's. */
+		n = fread(raw, 1, sizeof raw - 1, f);
 		fclose(f);
 	}
-	if (buf[0] != '\0')
+	if (n > 0 && raw[n - 1] == '\n')
+		n--;
+	raw[n] = '\0';
+	if (n > 0 && strlen(raw) == n) {
+		proc_escape(raw, buf, len);
 		return 0;
+	}
 	snprintf(buf, len, "?");
 	return -1;
+}
+
+/* Whether PID exists and is not a zombie. */
+int
+proc_alive(pid_t pid)
+{
+	char path[64], line[512], *p;
+	FILE *f;
+	int alive = 1;
+
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	/* "PID (COMM) S ...": COMM may hold ") ", so the state follows the
+	 * last ')'. A zombie (Z) or a dying process (X) has closed its files. */
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? 0 : 1;
+	if (fgets(line, sizeof line, f) != NULL && (p = strrchr(line, ')')) != NULL &&
+	    (p[1] == ' ') && (p[2] == 'Z' || p[2] == 'X'))
+		alive = 0;
+	fclose(f);
+	return alive;
+}
+
+/* The real, effective, saved and filesystem uids of PID. */
+int
+proc_uids(pid_t pid, uid_t uids[4])
+{
+	char path[64], line[256];
+	unsigned long u[4];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) == 4)
+			found = 1;
+	fclose(f);
+	if (!found)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		uids[i] = u[i];
+	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * proc.h — what /proc says about a process, for messages and holder
- * strings. Not for our own children (child.c).
+ * proc.h — what /proc says about a process, for messages, holder strings
+ * and deciding whether a lock's process is still there. Not for our own
+ * children (child.c).
  */
 #ifndef CONSOLEFS_PROC_H
 #define CONSOLEFS_PROC_H
@@ -8,8 +9,23 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* The command name of PID into BUF: 0, or -1 (BUF set to "?") when it
- * cannot be read. */
+/* The longest proc_comm result: 15 bytes of comm, each escaped to 4. */
+#define PROC_COMM_MAX 64
+
+/* The command name of PID into BUF, every byte that is not printable ASCII
+ * (and the backslash) escaped as \xNN (\\): 0, or -1 (BUF set to "?") when
+ * it cannot be read. */
 int proc_comm(pid_t pid, char *buf, size_t len);
+
+/* Escape S into BUF as proc_comm does (truncated to fit LEN). */
+void proc_escape(const char *s, char *buf, size_t len);
+
+/* Whether PID can still hold anything: it exists (kill(pid, 0) succeeds or
+ * fails with EPERM) and is not a zombie, which holds no files. */
+int proc_alive(pid_t pid);
+
+/* The real, effective, saved and filesystem uids of PID into UIDS: 0, or
+ * -1 when they cannot be read. */
+int proc_uids(pid_t pid, uid_t uids[4]);
 
 #endif

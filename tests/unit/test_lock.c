@@ -825,6 +825,139 @@ test_stale_race(void **state)
 	munmap(shared, 2 * sizeof *shared);
 }
 
+/* A child running as UID until killed (it never holds anything). */
+static pid_t
+child_as(uid_t uid)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(ready[0]);
+		if (setresuid(uid, uid, uid) != 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	return pid;
+}
+
+static void
+end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+}
+
+/*
+ * A lock naming a live process is honoured only when the file belongs to
+ * root or to the process's uid; any other is forged: logged, treated as
+ * stale (replaced by acquire, free for check). The lock the daemon then
+ * takes is its own.
+ */
+static void
+test_forged(void **state)
+{
+	struct fixture *f = *state;
+	struct lock *lk = NULL;
+	char buf[2048];
+	pid_t holder = -1, nobody;
+	int saved;
+
+	if (geteuid() != 0) {
+		print_message("needs root to make files of other users\n");
+		skip();
+	}
+	/* pid 1 named by a file of uid 65534: forged. */
+	put_pid(in_dir(f, "LCK..ttyS0"), 1);
+	assert_int_equal(chown(in_dir(f, "LCK..ttyS0"), 65534, 65534), 0);
+	saved = capture_start();
+	assert_int_equal(lock_check(f->dir, "/dev/ttyS0", &holder), 0);
+	assert_int_equal(holder, 0);
+	assert_int_equal(lock_acquire(f->dir, "/dev/ttyS0", getpid(), &lk, &holder), 0);
+	capture_stop(saved, buf, sizeof buf);
+	assert_non_null(lk);
+	assert_int_equal(count(buf, "forged"), 1);
+	assert_int_equal(count(buf, "belongs to uid 65534"), 1);
+	lock_release(lk);
+	lk = NULL;
+
+	/* A process of uid 65534 named by a file of uid 65534: honoured, and
+	 * left in place. */
+	nobody = child_as(65534);
+	put_pid(in_dir(f, "LCK..ttyS1"), nobody);
+	assert_int_equal(chown(in_dir(f, "LCK..ttyS1"), 65534, 65534), 0);
+	assert_int_equal(lock_check(f->dir, "/dev/ttyS1", &holder), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(holder, nobody);
+	assert_int_equal(lock_acquire(f->dir, "/dev/ttyS1", getpid(), &lk, &holder), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(holder, nobody);
+	assert_null(lk);
+	assert_int_equal(access(in_dir(f, "LCK..ttyS1"), F_OK), 0);
+
+	/* The same process named by a file of another user (uid 65533): forged. */
+	assert_int_equal(chown(in_dir(f, "LCK..ttyS1"), 65533, 65533), 0);
+	assert_int_equal(lock_check(f->dir, "/dev/ttyS1", &holder), 0);
+	assert_int_equal(lock_acquire(f->dir, "/dev/ttyS1", getpid(), &lk, &holder), 0);
+	assert_non_null(lk);
+	lock_release(lk);
+	lk = NULL;
+
+	/* A file of root naming that process: honoured (ser2net, lockdev's
+	 * helper and consolefs itself write locks as root for others). */
+	put_pid(in_dir(f, "LCK..ttyS2"), nobody);
+	assert_int_equal(lock_acquire(f->dir, "/dev/ttyS2", getpid(), &lk, &holder), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(holder, nobody);
+	end_child(nobody);
+}
+
+/* A zombie holds no files: a lock naming one is stale. */
+static void
+test_zombie_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct lock *lk = NULL;
+	char path[64], line[256], *p;
+	pid_t holder = -1, z;
+	int is_zombie = 0;
+	FILE *fp;
+
+	z = fork();
+	assert_true(z != -1);
+	if (z == 0)
+		_exit(0);
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)z);
+	for (int i = 0; i < 500 && !is_zombie; i++) {
+		if ((fp = fopen(path, "re")) != NULL) {
+			if (fgets(line, sizeof line, fp) != NULL &&
+			    (p = strrchr(line, ')')) != NULL && p[2] == 'Z')
+				is_zombie = 1;
+			fclose(fp);
+		}
+		if (!is_zombie)
+			usleep(10000);
+	}
+	assert_true(is_zombie);
+	assert_int_equal(kill(z, 0), 0);	/* what fooled the old check */
+	put_pid(in_dir(f, "LCK..ttyS0"), z);
+	assert_int_equal(lock_check(f->dir, "/dev/ttyS0", &holder), 0);
+	assert_int_equal(lock_acquire(f->dir, "/dev/ttyS0", getpid(), &lk, &holder), 0);
+	assert_non_null(lk);
+	lock_release(lk);
+	assert_int_equal(waitpid(z, NULL, 0), z);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int
@@ -841,6 +974,8 @@ main(void)
 		T(test_stale_replaced),
 		T(test_stale_binary_replaced),
 		T(test_live_honoured),
+		T(test_forged),
+		T(test_zombie_stale),
 		T(test_malformed_held),
 		T(test_unreadable_held),
 		T(test_symlink_not_followed),
