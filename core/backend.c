@@ -214,7 +214,14 @@ backend_flock_holder(const char *path)
 static const char *
 backend_real_path(const char *path, char *buf)
 {
-	return realpath(path, buf) != NULL ? buf : path;
+	/* Not realpath(): it lstat()s its way into our own mount when the
+	 * path leads there, and the loop would wait for itself (path.c). */
+	int fd = path_resolve(path, buf, PATH_MAX);
+
+	if (fd == -1)
+		return path;
+	close(fd);
+	return buf;
 }
 
 /* Who else holds the device: 0, or -1 ENODATA. Looked up afresh each time,
