@@ -47,11 +47,15 @@ backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
 		b->ops = &backend_unix_ops;
 		break;
 	case SPEC_UDEV:
-		*cause = strdup("udev: backends are not supported by this version");
-		goto fail;
+		b->ops = &backend_udev_ops;
+		break;
 	}
 	b->fn = fn;
 	b->arg = arg;
+	if (b->spec->kind == SPEC_UDEV && backend_udev_watch(b) == -1) {
+		*cause = strdup("out of memory");
+		goto fail;
+	}
 	return b;
 fail:
 	backend_free(b);
@@ -233,9 +237,10 @@ backend_holder(struct backend *b, char *buf, size_t len)
 	const char *path;
 	pid_t pid = 0;
 
-	if (b->spec->path == NULL || b->spec->kind == SPEC_UNIX)
+	path = b->spec->kind == SPEC_UDEV ? backend_udev_path(b) : b->spec->path;
+	if (path == NULL || b->spec->kind == SPEC_UNIX)
 		goto none;
-	path = backend_real_path(b->spec->path, real);
+	path = backend_real_path(path, real);
 	if (lock_check(b->lock_dir, path, &pid) == -1 && errno == EBUSY &&
 	    pid != getpid()) {
 		if (lock_name(path, name, sizeof name) == -1)

@@ -33,12 +33,20 @@ struct backend {
 	/* pty:, tty:, udev: */
 	struct lock		*lock;
 	struct line_saved	*saved;		/* termios before the open */
+	/* udev: */
+	struct backend_udev	*udev;
 };
 
 extern const struct backend_ops backend_exec_ops;
 extern const struct backend_ops backend_pty_ops;
 extern const struct backend_ops backend_tty_ops;
 extern const struct backend_ops backend_unix_ops;
+extern const struct backend_ops backend_udev_ops;
+
+/* Follow the ttys for a udev: backend (backend_udev.c): 0, or -1. */
+int backend_udev_watch(struct backend *b);
+/* The node of the tty a udev: backend matches now, or NULL. */
+const char *backend_udev_path(const struct backend *b);
 
 /* Open a device path for a session: UUCP lock, open, flock, raw mode with
  * LINE's settings. Shared by pty:, tty: and udev:. */

@@ -23,6 +23,7 @@
 #include "core/path.h"
 #include "core/registry.h"
 #include "core/source_config.h"
+#include "core/udev.h"
 #include "fs/fs.h"
 
 #define CONSOLEFS_VERSION "0.1"
@@ -122,22 +123,6 @@ daemon_stop(struct daemon *d, const char *why)
 	daemon_check_timer(d->loop, d);
 }
 
-/* Refuse what this version cannot serve, as a configuration error: "FILE:LINE:
- * reason" in *CAUSE. */
-static int
-daemon_check_config(const struct config *cf, const char *path, char **cause)
-{
-	for (const struct config_domain *d = cf->domains; d != NULL; d = d->next)
-		for (const struct config_device *cd = d->devices; cd != NULL; cd = cd->next)
-			if (strncmp(cd->backend, "udev:", 5) == 0) {
-				if (asprintf(cause, "%s:%d: udev: backends are not supported "
-				    "by this version of consolefs", path, cd->line) == -1)
-					*cause = NULL;
-				return -1;
-			}
-	return 0;
-}
-
 /* SIGHUP: re-read the configuration; a bad file is logged and the running
  * configuration kept. */
 static void
@@ -149,7 +134,7 @@ daemon_reload(struct daemon *d)
 	if (d->stopping)
 		return;
 	cf = config_load(d->config_path, d->config_missing_ok, &cause);
-	if (cf == NULL || daemon_check_config(cf, d->config_path, &cause) == -1) {
+	if (cf == NULL) {
 		log_error("%s: %s; keeping the running configuration", __func__,
 		    cause ? cause : "cannot read the configuration");
 		goto out;
@@ -274,7 +259,7 @@ main(int argc, char **argv)
 	d.config_path = config_path ? config_path : CONFIG_DEFAULT_PATH;
 	d.config_missing_ok = config_path == NULL;
 	cf = config_load(d.config_path, d.config_missing_ok, &cause);
-	if (cf == NULL || daemon_check_config(cf, d.config_path, &cause) == -1) {
+	if (cf == NULL) {
 		fprintf(stderr, "consolefs: %s\n", cause ? cause : "cannot read the configuration");
 		rc = 2;
 		goto out;
@@ -313,6 +298,7 @@ main(int argc, char **argv)
 		log_error("%s: cannot create the event loop: %s", __func__, strerror(errno));
 		goto out;
 	}
+	udev_init(d.loop);
 	/* Spin briefly after activity, for latency (see core/loop.c); not on a
 	 * single CPU, where it would only hold up the guest. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
@@ -357,6 +343,7 @@ out:
 	}
 	fs_free(d.fs);
 	registry_free(d.reg);
+	udev_free();
 	if (d.sigfd != -1)
 		close(d.sigfd);
 	loop_free(d.loop);

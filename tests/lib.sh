@@ -268,3 +268,41 @@ wait_ready() {
 	local dev=${2:-console0}
 	wait_for 5 grep -q READY "$MNT/$1/$dev.log" || fail "$1/$dev never got ready"
 }
+
+# --- tty63: the one real tty tests may send uevents for (never ttyS0) ---
+# Take the machine-wide tty63 lock for the rest of the test, since other
+# tests (also runs in other worktrees) send uevents for it too. A helper
+# process holds it (no descriptor leaks into the daemon) until the test
+# ends or the shell that took it dies.
+tty63_take() {
+	[ -w /sys/class/tty/tty63/uevent ] || skip "no /sys/class/tty/tty63/uevent to write"
+	python3 - "$T/tty63.held" <<'PY' &
+import fcntl, os, sys, time
+parent = os.getppid()
+fd = os.open("/tmp/consolefs-tty63.lock", os.O_RDWR | os.O_CREAT, 0o666)
+deadline = time.time() + 300
+while True:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        break
+    except BlockingIOError:
+        if time.time() > deadline or os.getppid() != parent:
+            sys.exit(1)
+        time.sleep(0.1)
+open(sys.argv[1], "w").write("held\n")
+while os.getppid() == parent:
+    time.sleep(0.5)
+PY
+	TTY63_PID=$!
+	at_exit "kill $TTY63_PID"
+	wait_for 300 test -s "$T/tty63.held" || fail "tty63 stayed busy (/tmp/consolefs-tty63.lock)"
+	# Whatever the last holder did, start from a tty63 that is "there".
+	tty63_event add
+}
+# Send a synthetic uevent (add, remove, change) for tty63.
+tty63_event() { echo "$1" > /sys/class/tty/tty63/uevent; }
+# Wait until extended attribute $2 of $1 reads $3.
+wait_xattr() {
+	wait_for "${4:-5}" sh -c "[ \"\$(getfattr --absolute-names --only-values -n '$2' '$1' 2>/dev/null)\" = '$3' ]" ||
+		fail "$2 of $1 is '$(xattr "$1" "$2")', want '$3'"
+}
