@@ -23,11 +23,10 @@
 #include "core/log.h"
 #include "core/registry.h"
 #include "core/source_config.h"
+#include "core/source_runtime.h"
 
 static const char source_config_tag = 'c';
-static const char source_runtime_tag = 'r';
 const registry_source source_config = &source_config_tag;
-const registry_source source_runtime = &source_runtime_tag;
 
 /* Note an error: log it, keep the first for the caller. */
 static void __attribute__((format(printf, 2, 3)))

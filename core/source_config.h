@@ -11,8 +11,6 @@ struct config;
 
 /* What the configuration file added (registry_domain_source says). */
 extern const registry_source source_config;
-/* What runtime mkdir / ln -s added: kept by reloads. */
-extern const registry_source source_runtime;
 
 /* Make the registry match CF: domains and devices the file added before
  * and no longer names go (sessions read end of file), new ones appear, a

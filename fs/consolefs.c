@@ -24,6 +24,7 @@
 #include "core/registry.h"
 #include "core/source_config.h"
 #include "core/udev.h"
+#include "core/source_runtime.h"
 #include "fs/fs.h"
 
 #define CONSOLEFS_VERSION "0.1"
@@ -53,11 +54,79 @@ usage(FILE *f)
 	    "  -c, --config FILE   configuration file (default %s)\n"
 	    "  -f, --foreground    stay in the foreground, log to stderr\n"
 	    "      --lock-dir DIR  directory of UUCP lock files (default /var/lock)\n"
+	    "      --pid-file FILE write the daemon's pid to FILE (removed at exit)\n"
 	    "  -o OPT[,OPT]        extra FUSE mount options\n"
 	    "  -v, --verbose       more logging\n"
 	    "  -q, --quiet         less logging\n"
 	    "  -h, --help          this help\n"
 	    "      --version       print the version\n", CONFIG_DEFAULT_PATH);
+}
+
+/* PATH made absolute (its directory must exist) into BUF: 0, or -1. */
+static int
+daemon_abspath(const char *path, char *buf, size_t len)
+{
+	char dir[PATH_MAX], *slash, *copy = strdup(path);
+	const char *base;
+	int n;
+
+	if (copy == NULL)
+		return -1;
+	slash = strrchr(copy, '/');
+	base = slash != NULL ? slash + 1 : copy;
+	if (slash == copy)
+		strcpy(dir, "/");
+	else if (realpath(slash != NULL ? (*slash = '\0', copy) : ".", dir) == NULL) {
+		free(copy);
+		return -1;
+	}
+	if (*base == '\0') {
+		free(copy);
+		errno = EISDIR;
+		return -1;
+	}
+	n = snprintf(buf, len, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", base);
+	free(copy);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Write our pid to PATH ("%d\n"), replaced atomically: 0, or -1. */
+static int
+daemon_pid_file_write(const char *path)
+{
+	char tmp[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+	if ((f = fopen(tmp, "we")) == NULL)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		int saverr = errno;
+
+		unlink(tmp);
+		errno = saverr;
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the pid file PATH if it still names us (NULL is ok). */
+static void
+daemon_pid_file_remove(const char *path)
+{
+	char buf[32];
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "re")) == NULL)
+		return;
+	if (fgets(buf, sizeof buf, f) != NULL && atoi(buf) == (int)getpid())
+		unlink(path);
+	fclose(f);
 }
 
 static void
@@ -120,7 +189,10 @@ daemon_stop(struct daemon *d, const char *why)
 	d->files_deadline = loop_now_ms() + STOP_FILES_MS;
 	loop_add_timer(d->loop, STOP_HANGUP_MS, daemon_hangup_timer, d);
 	d->kill_timer = loop_add_timer(d->loop, STOP_GRACE_MS, daemon_kill_timer, d);
-	daemon_check_timer(d->loop, d);
+	/* From the loop, not now: when the mount went away by itself the loop
+	 * has already returned, and loop_run clears a stop made before it
+	 * runs (that left the daemon waiting for ever after fusermount -u). */
+	loop_add_timer(d->loop, 0, daemon_check_timer, d);
 }
 
 /* SIGHUP: re-read the configuration; a bad file is logged and the running
@@ -139,6 +211,7 @@ daemon_reload(struct daemon *d)
 		    cause ? cause : "cannot read the configuration");
 		goto out;
 	}
+	source_runtime_set_opts(&cf->opts);
 	if (source_config_apply(d->reg, cf, &cause) == -1)
 		log_error("%s: reloaded %s with errors: %s", __func__, d->config_path,
 		    cause ? cause : "?");
@@ -179,13 +252,15 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "lock-dir", required_argument, NULL, 'L' },
+		{ "pid-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config_path = NULL, *lock_dir = NULL;
+	const char *config_path = NULL, *lock_dir = NULL, *pid_file_arg = NULL;
+	char pid_file_buf[PATH_MAX], *pid_file = NULL;
 	char *mount_opts = NULL;
 	int foreground = 0, verbosity = LOG_LEVEL_INFO, opt, rc = 1;
 	struct daemon d = { .sigfd = -1 };
@@ -204,6 +279,9 @@ main(int argc, char **argv)
 			break;
 		case 'L':
 			lock_dir = optarg;
+			break;
+		case 'P':
+			pid_file_arg = optarg;
 			break;
 		case 'o':
 			/* -o a -o b means -o a,b, as for mount(8). */
@@ -253,6 +331,13 @@ main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	/* Absolute, since a daemon works in /. */
+	if (pid_file_arg != NULL && daemon_abspath(pid_file_arg, pid_file_buf,
+	    sizeof pid_file_buf) == -1) {
+		fprintf(stderr, "consolefs: --pid-file %s: %s\n", pid_file_arg, strerror(errno));
+		rc = 2;
+		goto out;
+	}
 	/* Absolute, since a daemon works in / and SIGHUP reads it again. */
 	if (config_path != NULL && realpath(config_path, cfpath) != NULL)
 		config_path = cfpath;
@@ -294,6 +379,14 @@ main(int argc, char **argv)
 		log_error("%s: cannot daemonize", __func__);
 		goto out;
 	}
+	if (pid_file_arg != NULL) {
+		if (daemon_pid_file_write(pid_file_buf) == -1) {
+			log_error("%s: cannot write the pid file %s: %s", __func__,
+			    pid_file_buf, strerror(errno));
+			goto out;
+		}
+		pid_file = pid_file_buf;
+	}
 	if ((d.loop = loop_create()) == NULL) {
 		log_error("%s: cannot create the event loop: %s", __func__, strerror(errno));
 		goto out;
@@ -314,6 +407,7 @@ main(int argc, char **argv)
 		log_error("%s: %s", __func__, strerror(errno));
 		goto out;
 	}
+	source_runtime_set_opts(&cf->opts);
 	if (source_config_apply(d.reg, cf, &cause) == -1) {
 		log_error("%s: %s", __func__, cause ? cause : "cannot start");
 		goto out;
@@ -344,6 +438,8 @@ out:
 	fs_free(d.fs);
 	registry_free(d.reg);
 	udev_free();
+	source_runtime_free();
+	daemon_pid_file_remove(pid_file);
 	if (d.sigfd != -1)
 		close(d.sigfd);
 	loop_free(d.loop);

@@ -51,8 +51,10 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/registry.h"
+#include "core/source_runtime.h"
 #include "fs/fs.h"
 #include "fs/fs_impl.h"
+#include "fs/fs_notify.h"
 #include "fs/stream.h"
 
 /* The kinds of file beside each device, in the order readdir lists them. */
@@ -85,9 +87,16 @@ fs_resolve(struct fs *fs, fuse_ino_t ino, struct fs_ent *e)
 	e->kind = ino & 7;
 	switch (e->kind) {
 	case FS_K_DOMAIN:
-	case FS_K_LINK:
 		e->d = registry_domain_by_id(fs->reg, id);
 		return e->d != NULL ? 0 : -1;
+	case FS_K_LINK:
+		if ((e->d = registry_domain_by_id(fs->reg, id)) != NULL)
+			return 0;
+		/* The symbolic link ln -s made, named by the device's id. */
+		if ((e->v = registry_device_by_id(fs->reg, id)) == NULL)
+			return -1;
+		e->d = registry_device_domain(e->v);
+		return 0;
 	case FS_K_ROOT:
 	case FS_K_BYUUID:
 		return -1;
@@ -109,8 +118,10 @@ fs_ino(const struct fs_ent *e)
 	case FS_K_BYUUID:
 		return FS_INO_BYUUID;
 	case FS_K_DOMAIN:
-	case FS_K_LINK:
 		return FS_INO(registry_domain_id(e->d), e->kind);
+	case FS_K_LINK:
+		return e->v != NULL ? FS_INO(registry_device_id(e->v), e->kind) :
+		    FS_INO(registry_domain_id(e->d), e->kind);
 	default:
 		return FS_INO(registry_device_id(e->v), e->kind);
 	}
@@ -170,7 +181,10 @@ fs_stat(struct fs *fs, const struct fs_ent *e, struct stat *st, double *timeout)
 	case FS_K_LINK:
 		st->st_mode = S_IFLNK | 0777;
 		st->st_nlink = 1;
-		st->st_size = strlen(registry_domain_name(e->d)) + 3;
+		st->st_size = e->v != NULL ?
+		    strlen(console_backend(registry_device_console(e->v))) :
+		    strlen(registry_domain_name(e->d)) + 3;
+		*timeout = e->v != NULL ? 0.0 : 1.0;
 		break;
 	default:
 		ops = fs_kind_ops(e->kind);
@@ -501,7 +515,11 @@ fs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 		return;
 	}
 	if (e.kind == FS_K_LINK) {
-		snprintf(target, sizeof target, "../%s", registry_domain_name(e.d));
+		if (e.v != NULL)
+			snprintf(target, sizeof target, "%s",
+			    console_backend(registry_device_console(e.v)));
+		else
+			snprintf(target, sizeof target, "../%s", registry_domain_name(e.d));
 		fuse_reply_readlink(req, target);
 		return;
 	}
@@ -713,32 +731,136 @@ fs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	fuse_reply_poll(req, POLLIN | POLLRDNORM);
 }
 
-/* The tree changes only through the configuration in this version. */
-static void
-fs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+/* Changing the tree at run time is root's alone, whatever the modes: 0 when
+ * REQ may, else the errno to answer. */
+static int
+fs_may_change(fuse_req_t req)
 {
-	(void)parent, (void)name, (void)mode, (void)rdev;
-	fuse_reply_err(req, EPERM);
+	return fuse_req_ctx(req)->uid == 0 ? 0 : EPERM;
+}
+
+/* Answer REQ with the entry E (a new directory or link). A link made by
+ * ln -s is only a stand-in for the moment of this reply: the kernel wants
+ * a symbolic link's inode back from SYMLINK (another type is EIO), but
+ * the device is a stream file. With timeouts of 0, the next path walk
+ * asks again and finds the file. */
+static void
+fs_reply_new(struct fs *fs, fuse_req_t req, const struct fs_ent *e)
+{
+	struct fuse_entry_param ep;
+
+	memset(&ep, 0, sizeof ep);
+	fs_stat(fs, e, &ep.attr, &ep.attr_timeout);
+	ep.ino = ep.attr.st_ino;
+	ep.entry_timeout = e->kind == FS_K_LINK ? 0.0 : 1.0;
+	fuse_reply_entry(req, &ep);
 }
 
 static void
 fs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	(void)parent, (void)name, (void)mode;
-	fuse_reply_err(req, EPERM);
-}
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent e = { .kind = FS_K_DOMAIN };
+	int err;
 
-static void
-fs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	(void)parent, (void)name;
-	fuse_reply_err(req, EPERM);
+	(void)mode;
+	if ((err = fs_may_change(req)) != 0) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	if (parent != FS_INO_ROOT) {
+		/* Domains are the only directories one can make. */
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (strcmp(name, "by-uuid") == 0) {
+		fuse_reply_err(req, EEXIST);
+		return;
+	}
+	if ((e.d = source_runtime_mkdir(fs->reg, name)) == NULL) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fs_reply_new(fs, req, &e);
 }
 
 static void
 fs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	(void)link, (void)parent, (void)name;
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent dir, e = { .kind = FS_K_LINK };
+	char *cause = NULL;
+	int err;
+
+	if ((err = fs_may_change(req)) != 0) {
+		fuse_reply_err(req, err);
+		return;
+	}
+	if (fs_resolve(fs, parent, &dir) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (dir.kind != FS_K_DOMAIN) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if ((e.v = source_runtime_link(dir.d, name, link, &cause)) == NULL) {
+		err = errno;
+		if (cause != NULL)
+			log_info("%s: ln -s %s %s/%s: %s", __func__, link,
+			    registry_domain_name(dir.d), name, cause);
+		free(cause);
+		fuse_reply_err(req, err);
+		return;
+	}
+	e.d = dir.d;
+	fs_reply_new(fs, req, &e);
+}
+
+static void
+fs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent dir, e;
+	int err;
+
+	if ((err = fs_may_change(req)) != 0 || fs_resolve(fs, parent, &dir) == -1 ||
+	    (err = fs_find(fs, &dir, name, &e)) != 0) {
+		fuse_reply_err(req, err != 0 ? err : ENOENT);
+		return;
+	}
+	/* A device goes with its .log and the others; those alone cannot. */
+	if (e.kind != FS_K_DEVICE) {
+		fuse_reply_err(req, e.kind == FS_K_DOMAIN ? EISDIR : EPERM);
+		return;
+	}
+	source_runtime_unlink(e.d, name);
+	fuse_reply_err(req, 0);
+}
+
+static void
+fs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent dir, e;
+	int err;
+
+	if ((err = fs_may_change(req)) != 0 || fs_resolve(fs, parent, &dir) == -1 ||
+	    (err = fs_find(fs, &dir, name, &e)) != 0) {
+		fuse_reply_err(req, err != 0 ? err : ENOENT);
+		return;
+	}
+	if (e.kind != FS_K_DOMAIN) {
+		fuse_reply_err(req, e.kind == FS_K_BYUUID ? EBUSY : ENOTDIR);
+		return;
+	}
+	fuse_reply_err(req, source_runtime_rmdir(fs->reg, name) == -1 ? errno : 0);
+}
+
+static void
+fs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
 	fuse_reply_err(req, EPERM);
 }
 
@@ -758,7 +880,7 @@ static const struct fuse_lowlevel_ops fs_ops = {
 	.mknod = fs_op_mknod,
 	.mkdir = fs_op_mkdir,
 	.unlink = fs_op_unlink,
-	.rmdir = fs_op_unlink,
+	.rmdir = fs_op_rmdir,
 	.symlink = fs_op_symlink,
 	.rename = fs_op_rename,
 	.open = fs_op_open,
@@ -775,15 +897,47 @@ static const struct fuse_lowlevel_ops fs_ops = {
 
 /* ---- the registry's changes ---- */
 
+/*
+ * Entries that go away by any other way than our own unlink and rmdir (a
+ * reload, a source) would stay in the kernel's dentry cache until their
+ * timeout: tell it to forget them now. New entries need nothing: a failed
+ * lookup leaves a negative dentry the kernel asks about again next time.
+ * The notices are sent by fs_notify.c's thread (why: see there).
+ */
 static void
 fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
     struct registry_device *v)
 {
 	struct fs *fs = arg;
+	fuse_ino_t dino = FS_INO(registry_domain_id(d), FS_K_DOMAIN);
+	char name[CONFIG_NAME_MAX + 8];
 
-	(void)d;
-	if (ev == REGISTRY_DEVICE_REMOVED)
+	switch (ev) {
+	case REGISTRY_DEVICE_REMOVED:
 		fs_log_forget(fs, registry_device_id(v));
+		for (int i = 0; fs_kinds[i] != NULL; i++) {
+			snprintf(name, sizeof name, "%s%s", registry_device_name(v),
+			    fs_kinds[i]->suffix);
+			fs_notify_entry(fs->notify, dino, name);
+		}
+		break;
+	case REGISTRY_DOMAIN_REMOVED:
+		fs_notify_entry(fs->notify, FS_INO_ROOT, registry_domain_name(d));
+		fs_notify_entry(fs->notify, FS_INO_BYUUID, registry_domain_uuid_text(d));
+		break;
+	case REGISTRY_DOMAIN_UUID:
+		fs_notify_entry(fs->notify, FS_INO_BYUUID, registry_domain_uuid_text(d));
+		break;
+	case REGISTRY_DOMAIN_PERM:
+		fs_notify_inode(fs->notify, dino);
+		for (v = registry_device_first(d); v != NULL; v = registry_device_next(v))
+			for (int i = 0; fs_kinds[i] != NULL; i++)
+				fs_notify_inode(fs->notify, FS_INO(registry_device_id(v),
+				    fs_kinds[i]->kind));
+		break;
+	default:
+		break;
+	}
 }
 
 /* ---- the session on the loop ---- */
@@ -884,6 +1038,9 @@ fs_start(struct fs *fs, struct loop *lp, struct registry *reg, char **cause)
 	*cause = NULL;
 	fs->loop = lp;
 	fs->reg = reg;
+	if ((fs->notify = fs_notify_new(fs->fd)) == NULL)
+		log_warn("%s: cannot start the notifier (%s): removed entries stay "
+		    "visible for up to a second", __func__, strerror(errno));
 	registry_set_listener(reg, fs_registry_event, fs);
 	loop_set_before_sleep(lp, fs_before_sleep, fs);
 	if (loop_add_fd(lp, fs->fd, LOOP_READ, fs_fuse_event, fs) == -1) {
@@ -960,6 +1117,7 @@ fs_free(struct fs *fs)
 	}
 	if (fs->reg != NULL)
 		registry_set_listener(fs->reg, NULL, NULL);
+	fs_notify_free(fs->notify);
 	fs_log_forget(fs, 0);
 	hash_free(fs->snaps);
 	if (fs->se != NULL) {

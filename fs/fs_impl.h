@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+struct fs_notify;
 struct hash;
 struct loop;
 struct registry;
@@ -28,7 +29,8 @@ struct registry_device;
 
 enum fs_kind {
 	FS_K_DOMAIN = 0,	/* a domain directory */
-	FS_K_LINK = 1,		/* by-uuid/UUID -> ../DOMAIN */
+	FS_K_LINK = 1,		/* by-uuid/UUID -> ../DOMAIN; with a device's id,
+				   what ln -s made, for the moment of its reply */
 	FS_K_DEVICE = 2,	/* the console */
 	FS_K_LOG = 3,		/* DEV.log */
 	FS_K_SPY = 4,		/* DEV.spy */
@@ -115,6 +117,7 @@ struct fs {
 	int			 interrupts;	/* some waiting request was interrupted */
 	struct fs_handle	*handles;
 	struct hash		*snaps;		/* fs_log.c: device id -> snapshot */
+	struct fs_notify	*notify;	/* tells the kernel what to forget */
 	struct fuse_buf		 buf;
 	char			*rbuf;		/* FS_READ_MAX bytes for read replies */
 	time_t			 start;

@@ -543,16 +543,14 @@ ctl_tree_error(const char *doing, const char *name)
 {
 	int e = errno;
 
-	if (e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP ||
-	    (e == EPERM && geteuid() == 0)) {
+	if (e == ENOSYS || e == EOPNOTSUPP || e == ENOTSUP) {
 		ctl_warn("this consolefs does not support changing the tree at "
 		    "run time (cannot %s %s: %s)", doing, name, strerror(e));
 		return CTL_EXIT_ERROR;
 	}
-	if (e == EPERM || e == EACCES) {
+	if ((e == EPERM || e == EACCES) && geteuid() != 0) {
 		ctl_warn("cannot %s %s: permission denied (changing the tree "
-		    "needs root, and this consolefs does not support it at run "
-		    "time: edit the configuration and reload)", doing, name);
+		    "needs root)", doing, name);
 		return CTL_EXIT_ERROR;
 	}
 	ctl_warn("cannot %s %s: %s", doing, name, strerror(e));
