@@ -74,6 +74,7 @@ backend_free(struct backend *b)
 	if (b->ops != NULL && b->ops->release != NULL)
 		b->ops->release(b);
 	lock_release(b->lock);
+	backend_set_env(b, NULL);
 	spec_free(b->spec);
 	free(b->lock_dir);
 	free(b);
@@ -91,6 +92,41 @@ int
 backend_start(struct backend *b)
 {
 	return b->ops->start(b);
+}
+
+/* Before a session uses a persistent backend: 0, or -1 ENXIO. */
+int
+backend_ready(struct backend *b)
+{
+	return b->ops->ready != NULL ? b->ops->ready(b) : 0;
+}
+
+/* The extra environment of an exec: program (copied): 0, or -1 ENOMEM. */
+int
+backend_set_env(struct backend *b, char *const env[])
+{
+	size_t n = 0;
+	char **copy = NULL;
+
+	while (env != NULL && env[n] != NULL)
+		n++;
+	if (env != NULL) {
+		if ((copy = calloc(n + 1, sizeof *copy)) == NULL)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if ((copy[i] = strdup(env[i])) == NULL) {
+				while (i > 0)
+					free(copy[--i]);
+				free(copy);
+				errno = ENOMEM;
+				return -1;
+			}
+	}
+	for (size_t i = 0; b->env != NULL && b->env[i] != NULL; i++)
+		free(b->env[i]);
+	free(b->env);
+	b->env = copy;
+	return 0;
 }
 
 /* Open for a session: an fd, or -1 with ENXIO or EBUSY. */

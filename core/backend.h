@@ -25,8 +25,17 @@ void backend_free(struct backend *b);
 /* Whether the backend runs without sessions (exec:), started at creation. */
 int backend_persistent(const struct backend *b);
 /* Start a persistent backend: its fd (non-blocking), or -1 (the state
- * says why). */
+ * says why). An exec: program starts a moment later, from the loop, in
+ * its turn (state "starting" until then); the fd is its pty master, which
+ * reads EIO if it cannot start, as when it exits. */
 int backend_start(struct backend *b);
+/* Before a session uses a persistent backend: an exec: program still
+ * waiting for its turn starts now. 0, or -1 with ENXIO when it could not
+ * start (the state says why). */
+int backend_ready(struct backend *b);
+/* The extra environment of an exec: program, "KEY=VALUE" strings (copied;
+ * NULL: none), for the next start: 0, or -1 ENOMEM. */
+int backend_set_env(struct backend *b, char *const env[]);
 /* Open for a session: a non-blocking fd, or -1 with errno ENXIO (absent) or
  * EBUSY (another program holds it: backend_holder says who). */
 int backend_open(struct backend *b);

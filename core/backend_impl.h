@@ -8,10 +8,12 @@
 #include "core/backend.h"
 #include "core/spec.h"
 
+struct child;
 struct lock;
 
 struct backend_ops {
 	int	(*start)(struct backend *b);			/* persistent kinds */
+	int	(*ready)(struct backend *b);			/* persistent kinds */
 	int	(*open)(struct backend *b);			/* per-session kinds */
 	void	(*close)(struct backend *b, int fd);
 	int	(*gone)(struct backend *b, int fd);
@@ -30,6 +32,14 @@ struct backend {
 	char			 state[256];
 	/* exec: */
 	pid_t			 pid;		/* child not yet reaped, or 0 */
+	struct child		*child;		/* the program's start and end (child.c) */
+	char		       **env;		/* extra KEY=VALUE (backend_set_env) */
+	char		       **envp;		/* the program's whole environment */
+	int			 exited;	/* the program ran and has been reaped */
+	int			 failed;	/* the program could not start */
+	int			 hup;		/* its terminal has hung up (no slave left) */
+	int			 stopped;	/* backend_stop was called */
+	char			 held[320];	/* the state with "(pty still held by pid N)" */
 	/* pty:, tty:, udev: */
 	struct lock		*lock;
 	struct line_saved	*saved;		/* termios before the open */

@@ -381,7 +381,9 @@ console_open(struct console *c, const struct console_peer *peer,
 		return NULL;
 	}
 	if (backend_persistent(c->be)) {
-		if (c->fd == -1) {
+		/* An exec: program still waiting for its turn starts now: the
+		 * open waits for that one spawn, not for the queue. */
+		if (c->fd == -1 || backend_ready(c->be) == -1) {
 			errno = ENXIO;
 			return NULL;
 		}

@@ -1,7 +1,11 @@
 /*
- * proc.c — reading /proc/PID: the command name shown for the holder of a
- * console (a session's opener, or the program behind a foreign lock), and
- * whether and as whom the process behind a lock file is running.
+ * proc.c — reading /proc: the command name shown for the holder of a
+ * console (a session's opener, or the program behind a foreign lock),
+ * whether and as whom the process behind a lock file is running, and
+ * walks of every process, for who holds a terminal and which processes
+ * are in a session. Never stat()s what a /proc/PID/fd link points to: it
+ * may be a file of our own mount, and the loop thread would wait for
+ * itself.
  *
  * A command name is chosen by whoever runs the program (prctl(PR_SET_NAME),
  * or the name of the file executed), so it may hold terminal escapes: a
@@ -9,10 +13,14 @@
  * of an operator who reads user.holder. Every byte that is not printable
  * ASCII is escaped before it leaves this file.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/proc.h"
 
@@ -109,5 +117,105 @@ proc_uids(pid_t pid, uid_t uids[4])
 		return -1;
 	for (int i = 0; i < 4; i++)
 		uids[i] = u[i];
+	return 0;
+}
+
+/* Call FN for every process in /proc but us, with its directory fd. */
+void
+proc_each(void (*fn)(pid_t pid, int dfd, void *arg), void *arg)
+{
+	DIR *d = opendir("/proc");
+	pid_t self = getpid();
+	struct dirent *de;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		int dfd;
+
+		if (*end != '\0' || pid <= 0 || pid == self)
+			continue;
+		if ((dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+			continue;
+		fn((pid_t)pid, dfd, arg);
+		close(dfd);
+	}
+	closedir(d);
+}
+
+struct proc_holders {
+	const char	*tty;
+	pid_t		*pids;
+	size_t		 max, n;
+};
+
+static void
+proc_holder_check(pid_t pid, int dfd, void *arg)
+{
+	struct proc_holders *h = arg;
+	int fdd = openat(dfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fdd == -1 || (d = fdopendir(fdd)) == NULL) {
+		if (fdd != -1)
+			close(fdd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char link[64];
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		/* readlink, never stat: the target may be a file of our own
+		 * mount, and a stat of it would wait for this very thread. */
+		n = readlinkat(fdd, de->d_name, link, sizeof link - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, h->tty) == 0) {
+			if (h->n < h->max)
+				h->pids[h->n] = pid;
+			h->n++;
+			break;
+		}
+	}
+	closedir(d);
+}
+
+/* Processes other than us holding TTY open (a walk of /proc). */
+size_t
+proc_tty_holders(const char *tty, pid_t *pids, size_t max)
+{
+	struct proc_holders h = { tty, pids, max, 0 };
+
+	proc_each(proc_holder_check, &h);
+	return h.n < max ? h.n : max;
+}
+
+/* The process group and session of the process whose /proc directory is
+ * DFD: 0, or -1. */
+int
+proc_ids(int dfd, pid_t *pgrp, pid_t *sid)
+{
+	char buf[512], *p;
+	int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int ppid;
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid pgrp session ...": comm may hold anything. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %d %d %d", &ppid, pgrp, sid) != 3)
+		return -1;
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
- * proc.h — what /proc says about a process, for messages, holder strings
- * and deciding whether a lock's process is still there. Not for our own
- * children (child.c).
+ * proc.h — what /proc says about processes, for messages, holder strings,
+ * deciding whether a lock's process is still there and finding who holds
+ * a terminal. Not for our own children (child.c).
  */
 #ifndef CONSOLEFS_PROC_H
 #define CONSOLEFS_PROC_H
@@ -27,5 +27,14 @@ int proc_alive(pid_t pid);
 /* The real, effective, saved and filesystem uids of PID into UIDS: 0, or
  * -1 when they cannot be read. */
 int proc_uids(pid_t pid, uid_t uids[4]);
+
+/* Call FN for every process but us, with its /proc directory open (DFD). */
+void proc_each(void (*fn)(pid_t pid, int dfd, void *arg), void *arg);
+/* The process group and session of the process whose /proc directory is
+ * DFD: 0, or -1. */
+int proc_ids(int dfd, pid_t *pgrp, pid_t *sid);
+/* Processes other than us holding TTY ("/dev/pts/N") open: up to MAX pids
+ * into PIDS; how many (a walk of /proc: use sparingly). */
+size_t proc_tty_holders(const char *tty, pid_t *pids, size_t max);
 
 #endif

@@ -396,6 +396,8 @@ main(int argc, char **argv)
 	 * single CPU, where it would only hold up the guest. */
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		loop_set_spin(d.loop, LOOP_SPIN_US);
+	/* exec: programs start from the loop, a batch at a time. */
+	child_use_loop(d.loop);
 	if ((d.sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add_fd(d.loop, d.sigfd, LOOP_READ, daemon_signal, &d) == -1) {
 		log_error("%s: cannot watch signals: %s", __func__, strerror(errno));
@@ -440,6 +442,7 @@ out:
 	udev_free();
 	source_runtime_free();
 	daemon_pid_file_remove(pid_file);
+	child_use_loop(NULL);
 	if (d.sigfd != -1)
 		close(d.sigfd);
 	loop_free(d.loop);

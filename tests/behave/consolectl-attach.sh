@@ -9,7 +9,9 @@
 need tmux getfattr
 cat > "$CONF" <<EOF
 [domain d]
-console0 = exec:/bin/sh
+# A shell for people: its bare \n needs the terminal's \r (an exec: pty passes
+# output unchanged).
+console0 = exec:/bin/sh -c 'stty onlcr; exec /bin/sh'
 EOF
 mount_fs
 F=$MNT/d/console0

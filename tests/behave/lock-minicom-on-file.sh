@@ -12,8 +12,10 @@
 need tmux minicom
 [ -d /var/lock ] && [ -w /var/lock ] || skip "/var/lock is not a writable directory"
 # The console: answers each line with "got:LINE"; "many" adds 20 lines.
+# (Its lines end in a bare \n: onlcr gives minicom the \r, as for a shell
+# on an exec: pty, which passes output unchanged.)
 cat > "$T/console.sh" <<'EOF'
-stty -echo
+stty -echo onlcr
 while read -r l; do
 	echo "got:$l"
 	if [ "$l" = many ]; then

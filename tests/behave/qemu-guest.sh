@@ -2,7 +2,8 @@
 # A real guest: QEMU (TCG) boots Debian's kernel with a busybox initramfs
 # (tests/guest/make-guest.sh) and its serial console is served by consolefs,
 # (1) as an exec: backend that consolefs starts itself (-nographic, serial
-# on stdio): the boot shows in console0.log while nobody is attached, a
+# on stdio): the boot shows in console0.log while nobody is attached, with
+# the guest's CR LF line ends unchanged (no CR CR LF), a
 # shell command typed into console0 answers, user.state is "running", and
 # SIGTERM to the daemon ends QEMU and the daemon exits 0;
 # (2) as a pty: backend on QEMU's -serial pty, started by the test: the
@@ -41,6 +42,10 @@ wait_for $BOOT_SECS grep -q 'guest# ' "$F.log" ||
 # (after SeaBIOS's screen-clearing escapes, on the same line)
 tr -d '\r' <"$F.log" | grep -q 'consolefs-guest ready$' || fail "no banner line in console0.log"
 note "exec: guest prompt in console0.log after $(elapsed $t0)"
+# The exec: pty passes output unchanged: QEMU keeps OPOST on its stdio, and
+# a default pty's ONLCR would turn the guest's CR LF into CR CR LF.
+grep -q $'\r\r' "$F.log" && { cat -v "$F.log" | grep -m3 '\^M\^M' >&2; fail "CR CR in console0.log"; }
+grep -q $'\r$' "$F.log" || fail "the guest's CR LF line ends are not in console0.log"
 exec 3<>"$F"
 cat <&3 >"$T/exec.out" &
 catpid=$!

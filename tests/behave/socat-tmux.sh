@@ -5,7 +5,9 @@
 need socat tmux
 cat > "$CONF" <<EOF
 [domain d]
-console0 = exec:/bin/sh
+# A shell for people: its bare \n needs the terminal's \r (an exec: pty passes
+# output unchanged).
+console0 = exec:/bin/sh -c 'stty onlcr; exec /bin/sh'
 EOF
 mount_fs
 tmux_start s "socat -,raw,echo=0,escape=0x1d $MNT/d/console0; echo socat-exit=\$?; sleep 30"
