@@ -34,6 +34,7 @@
 #include "core/console.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/opts.h"
 #include "core/proc.h"
 #include "core/ring.h"
 
@@ -290,6 +291,8 @@ console_new(struct loop *lp, const char *name, const char *backend,
 	c->be = backend_new(backend, opts->lock_dir, console_backend_event, c, cause);
 	if (c->be == NULL)
 		goto fail;
+	if (opts->opts != NULL && backend_set_env(c->be, opts->opts->env) == -1)
+		goto nomem;
 	if (backend_persistent(c->be)) {
 		c->fd = backend_start(c->be);
 		if (c->fd != -1)

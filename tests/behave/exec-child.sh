@@ -3,8 +3,9 @@
 # signal mask and no ignored signals (the daemon blocks SIGCHLD/TERM/INT/HUP
 # and ignores SIGPIPE), its own session and process group with the pty as
 # controlling terminal (in the foreground), and a clean environment (PATH,
-# TERM, LANG, HOME; nothing else of the daemon's), in which a bare command
-# name is looked up. Commands that cannot run give ENXIO and say why in
+# TERM, LANG, HOME and the env = settings of [global], the domain and the
+# device; nothing else of the daemon's), in which a bare command name is
+# looked up. Commands that cannot run give ENXIO and say why in
 # user.state: a missing bare name, a file without execute permission; a
 # script without #! runs under /bin/sh, as execvp would.
 . "$(dirname "$0")/../lib.sh"
@@ -17,9 +18,15 @@ chmod 0644 "$T/noexec"
 printf 'echo plain-script-ran "$1"\nexec sleep 100000\n' >"$T/plain"
 chmod 0755 "$T/plain"
 cat > "$CONF" <<EOF
+[global]
+env = FROM_GLOBAL=g
 [domain d]
+env = FROM_DOMAIN=d
+env = TERM=xterm
 console0 = exec:sleep 100001
 env0 = exec:env
+env0.env = FROM_DEVICE=v
+env0.env = LANG=C
 missing0 = exec:consolefs-no-such-command-xyz --flag
 noexec0 = exec:$T/noexec
 plain0 = exec:$T/plain arg1
@@ -63,17 +70,21 @@ want=$(python3 -c "import os,sys; r=os.stat(sys.argv[1]).st_rdev; print((os.mino
 [ "$ttynr" = "$want" ] || fail "controlling terminal is $ttynr, not $tty ($want)"
 [ "$(sed -n 's/^NSsid:[[:space:]]*//p' /proc/$pid/status)" = "$pid" ] || fail "NSsid"
 
-# Environment: exactly PATH, TERM, LANG, HOME, in the program and as env prints it.
+# Environment: PATH, TERM, LANG, HOME and the env settings (global and
+# domain for console0; device ones too for env0, which replace TERM and
+# LANG), in the program and as env prints it; nothing of the daemon's.
 keys=$(tr '\0' '\n' </proc/$pid/environ | cut -d= -f1 | sort | tr '\n' ' ')
-[ "$keys" = "HOME LANG PATH TERM " ] || fail "child environment keys: '$keys'"
+[ "$keys" = "FROM_DOMAIN FROM_GLOBAL HOME LANG PATH TERM " ] || fail "child environment keys: '$keys'"
 tr '\0' '\n' </proc/$pid/environ | grep -q CONSOLEFS_LEAK && fail "the daemon's environment leaked"
+tr '\0' '\n' </proc/$pid/environ | grep -qx TERM=xterm || fail "domain env did not replace TERM"
 wait_for 5 grep -q '^TERM=' "$MNT/d/env0.log" || fail "env printed nothing: $(cat -v "$MNT/d/env0.log")"
 wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$MNT/d/env0')\" = 'exited 0' ]" ||
     fail "env0 state: $(xattr "$MNT/d/env0" user.state)"
-envkeys=$(tr -d '\r' <"$MNT/d/env0.log" | cut -d= -f1 | sort | tr '\n' ' ')
-[ "$envkeys" = "HOME LANG PATH TERM " ] || fail "env printed keys '$envkeys': $(cat -v "$MNT/d/env0.log")"
-grep -qx 'TERM=vt220' "$MNT/d/env0.log" || fail "TERM is not vt220"
-grep -q '^PATH=.*/usr/bin' "$MNT/d/env0.log" || fail "no /usr/bin in PATH"
+sort "$MNT/d/env0.log" >"$T/env0.sorted"
+printf '%s\n' FROM_DEVICE=v FROM_DOMAIN=d FROM_GLOBAL=g "HOME=$(getent passwd "$(id -u)" | cut -d: -f6)" \
+    LANG=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=xterm |
+    sort >"$T/env0.want"
+diff "$T/env0.want" "$T/env0.sorted" >&2 || fail "env printed another environment"
 
 # A bare name not in PATH: ENXIO, and the reason.
 [ "$(open_errno "$MNT/d/missing0")" = ENXIO ] || fail "open of a missing command: $(open_errno "$MNT/d/missing0")"
