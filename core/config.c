@@ -54,9 +54,11 @@ static const uuid_t config_uuid_ns = {
 enum config_section { CONFIG_NONE, CONFIG_GLOBAL, CONFIG_DOMAIN, CONFIG_LIBVIRT };
 
 /* Keys of one kind of section only. */
-enum { G_LOCK_DIR, G_FORCE_RESERVE, G_HOST_SERIAL, G_HOST_SERIAL_EXCLUDE };
+enum { G_LOCK_DIR, G_FORCE_RESERVE, G_HOST_SERIAL, G_HOST_SERIAL_EXCLUDE,
+	G_HOST_SERIAL_INCLUDE };
 static const char *const config_global_keys[] = {
-	"lock_dir", "force_reserve", "host_serial", "host_serial_exclude", NULL,
+	"lock_dir", "force_reserve", "host_serial", "host_serial_exclude",
+	"host_serial_include", NULL,
 };
 enum { D_UUID, D_OWNER, D_GROUP, D_MODE };
 static const char *const config_domain_keys[] = {
@@ -1011,22 +1013,26 @@ config_global(struct config_parse *p, int k, const char *value)
 			return -1;
 		}
 		return 0;
-	default:	/* G_HOST_SERIAL_EXCLUDE */
-		words_free(cf->host_serial_exclude);
-		cf->host_serial_exclude = NULL;
+	default: {	/* G_HOST_SERIAL_EXCLUDE, G_HOST_SERIAL_INCLUDE */
+		char ***list = k == G_HOST_SERIAL_EXCLUDE ? &cf->host_serial_exclude :
+		    &cf->host_serial_include;
+
+		words_free(*list);
+		*list = NULL;
 		if (value[0] == '\0')
 			return 0;
-		if ((cf->host_serial_exclude = words_split(value, &why)) == NULL) {
-			config_error(p, p->lineno, "host_serial_exclude: %s", why);
+		if ((*list = words_split(value, &why)) == NULL) {
+			config_error(p, p->lineno, "%s: %s", config_global_keys[k], why);
 			return -1;
 		}
-		for (char **w = cf->host_serial_exclude; *w != NULL; w++)
+		for (char **w = *list; *w != NULL; w++)
 			if (strchr(*w, '/') != NULL) {
-				config_error(p, p->lineno, "host_serial_exclude: '%s' is not a "
-				    "kernel name such as ttyS0", *w);
+				config_error(p, p->lineno, "%s: '%s' is not a "
+				    "kernel name such as ttyS0", config_global_keys[k], *w);
 				return -1;
 			}
 		return 0;
+	}
 	}
 }
 
@@ -1346,6 +1352,13 @@ config_load(const char *path, int missing_ok, char **cause)
 		    "'[SECTION]' or a ';' comment)");
 	if (!p.failed && config_resolve(cf) == -1)
 		config_nomem(&p);
+	if (!p.failed && cf->host_serial) {
+		/* host_serial makes a domain "host" (source_host.c). */
+		for (struct config_domain *d = cf->domains; d != NULL; d = d->next)
+			if (strcmp(d->name, "host") == 0)
+				config_error(&p, d->line, "domain name 'host' is taken by "
+				    "host_serial = yes (the host's serial ports)");
+	}
 	if (!p.failed)
 		goto out;
 	if (p.err == NULL) {
@@ -1424,6 +1437,7 @@ config_free(struct config *cf)
 	}
 	opts_clear(&cf->opts);
 	words_free(cf->host_serial_exclude);
+	words_free(cf->host_serial_include);
 	free(cf->lock_dir);
 	free(cf);
 }

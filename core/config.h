@@ -63,6 +63,7 @@ struct config {
 	unsigned int		 opts_set;
 	int			 host_serial;	/* a "host" domain of serial ports */
 	char		       **host_serial_exclude;	/* kernel names, or NULL */
+	char		       **host_serial_include;	/* listed without a parent device */
 	struct config_domain	*domains;
 	struct config_libvirt	*libvirts;
 };

@@ -23,6 +23,7 @@
 #include "core/path.h"
 #include "core/registry.h"
 #include "core/source_config.h"
+#include "core/source_host.h"
 #include "core/udev.h"
 #include "core/source_runtime.h"
 #include "fs/fs.h"
@@ -195,6 +196,30 @@ daemon_stop(struct daemon *d, const char *why)
 	loop_add_timer(d->loop, 0, daemon_check_timer, d);
 }
 
+/* Apply CF to the sources that read it: the file's domains and the host's
+ * serial ports. The host domain goes first when it is switched off and
+ * last when on, so a reload that moves the name "host" between them finds
+ * it free. 0, or -1 with the first error in *CAUSE. */
+static int
+daemon_apply(struct registry *r, const struct config *cf, char **cause)
+{
+	char *hcause = NULL;
+	int rc = 0;
+
+	*cause = NULL;
+	if (!cf->host_serial && source_host_apply(r, cf, &hcause) == -1)
+		rc = -1;
+	if (source_config_apply(r, cf, cause) == -1)
+		rc = -1;
+	if (cf->host_serial && source_host_apply(r, cf, &hcause) == -1)
+		rc = -1;
+	if (*cause == NULL)
+		*cause = hcause;
+	else
+		free(hcause);
+	return rc;
+}
+
 /* SIGHUP: re-read the configuration; a bad file is logged and the running
  * configuration kept. */
 static void
@@ -212,7 +237,7 @@ daemon_reload(struct daemon *d)
 		goto out;
 	}
 	source_runtime_set_opts(&cf->opts);
-	if (source_config_apply(d->reg, cf, &cause) == -1)
+	if (daemon_apply(d->reg, cf, &cause) == -1)
 		log_error("%s: reloaded %s with errors: %s", __func__, d->config_path,
 		    cause ? cause : "?");
 	else
@@ -410,7 +435,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	source_runtime_set_opts(&cf->opts);
-	if (source_config_apply(d.reg, cf, &cause) == -1) {
+	if (daemon_apply(d.reg, cf, &cause) == -1) {
 		log_error("%s: %s", __func__, cause ? cause : "cannot start");
 		goto out;
 	}
@@ -438,6 +463,7 @@ out:
 		child_kill_all(SIGKILL);
 	}
 	fs_free(d.fs);
+	source_host_free();
 	registry_free(d.reg);
 	udev_free();
 	source_runtime_free();

@@ -563,6 +563,14 @@ test_options(void **state)
 	assert_int_equal(cf->host_serial, 1);
 	assert_string_equal(cf->host_serial_exclude[1], "ttyS1");
 	assert_int_equal(cf->opts.capture, 1);
+	assert_null(cf->host_serial_include);
+	config_free(cf);
+	cf = load_ok("[global]\nhost_serial = yes\nhost_serial_include = ttyGS0\n", NULL);
+	assert_string_equal(cf->host_serial_include[0], "ttyGS0");
+	assert_null(cf->host_serial_include[1]);
+	config_free(cf);
+	/* Without host_serial a domain may be called host. */
+	cf = load_ok("[domain host]\nx = pty:/dev/pts/1\n", NULL);
 	config_free(cf);
 
 	check_error("[global]\ncapture = maybe\n", 2, "bad capture 'maybe' (yes or no)");
@@ -578,6 +586,10 @@ test_options(void **state)
 	check_error("[global]\nspy_mode = 0999\n", 2, "bad spy_mode");
 	check_error("[global]\nhost_serial = 2\n", 2, "bad host_serial");
 	check_error("[global]\nhost_serial_exclude = /dev/ttyS0\n", 2, "kernel name");
+	check_error("[global]\nhost_serial_include = /dev/ttyGS0\n", 2,
+	    "host_serial_include: '/dev/ttyGS0' is not a kernel name");
+	check_error("[global]\nhost_serial = yes\n[domain a]\n[domain host]\n", 4,
+	    "domain name 'host' is taken by host_serial");
 	check_error("[global]\ncapture = no\ncapture = yes\n", 3, "duplicate key 'capture'");
 	check_error("[domain a]\nx = pty:/dev/pts/1\nx.capture = no\nx.capture = yes\n",
 	    4, "duplicate key 'x.capture'");
