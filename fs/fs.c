@@ -163,7 +163,7 @@ fs_stat(struct fs *fs, const struct fs_ent *e, struct stat *st, double *timeout)
 {
 	const struct fs_file_ops *ops;
 
-	*timeout = 1.0;
+	*timeout = FS_TIMEOUT;
 	memset(st, 0, sizeof *st);
 	st->st_atime = st->st_mtime = st->st_ctime = fs->start;
 	switch (e->kind) {
@@ -184,7 +184,7 @@ fs_stat(struct fs *fs, const struct fs_ent *e, struct stat *st, double *timeout)
 		st->st_size = e->v != NULL ?
 		    strlen(console_backend(registry_device_console(e->v))) :
 		    strlen(registry_domain_name(e->d)) + 3;
-		*timeout = e->v != NULL ? 0.0 : 1.0;
+		*timeout = e->v != NULL ? 0.0 : FS_TIMEOUT;
 		break;
 	default:
 		ops = fs_kind_ops(e->kind);
@@ -318,11 +318,21 @@ fs_answer_interrupts(struct fs *fs)
 	}
 }
 
+static void fs_tell_dirty(uint64_t id, void *val, void *arg);
+
 static void
 fs_before_sleep(struct loop *lp, void *arg)
 {
+	struct fs *fs = arg;
+	struct hash *dirty = fs->dirty;
+
 	(void)lp;
-	fs_answer_interrupts(arg);
+	fs_answer_interrupts(fs);
+	if (dirty != NULL && hash_count(dirty) > 0 && (fs->dirty = hash_new()) != NULL) {
+		hash_each_id(dirty, fs_tell_dirty, fs->notify);
+		hash_free(dirty);
+	} else if (fs->dirty == NULL)
+		fs->dirty = dirty;
 }
 
 /* Tell a poller of H that its file may be ready. */
@@ -451,7 +461,7 @@ fs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	memset(&e, 0, sizeof e);
 	fs_stat(fs, &ent, &e.attr, &e.attr_timeout);
 	e.ino = e.attr.st_ino;
-	e.entry_timeout = 1.0;
+	e.entry_timeout = ent.kind == FS_K_LINK && ent.v != NULL ? 0.0 : FS_TIMEOUT;
 	fuse_reply_entry(req, &e);
 }
 
@@ -547,19 +557,34 @@ struct fs_dirbuf {
 	char		*buf;
 	size_t		 size;
 	size_t		 used;
-	int		 full;
+	int		 plus;		/* READDIRPLUS: entries with attributes */
 };
 
+/* Add entry NAME (whose attributes are in ST; for READDIRPLUS, E says what
+ * it is: NULL for "." and "..", which the kernel does not look up). */
 static int
-fs_dir_add(struct fs_dirbuf *db, const char *name, const struct stat *st, off_t next)
+fs_dir_add(struct fs_dirbuf *db, const char *name, const struct stat *st, off_t next,
+    struct fs *fs, const struct fs_ent *e)
 {
-	size_t need = fuse_add_direntry(db->req, db->buf + db->used, db->size - db->used,
-	    name, st, next);
+	size_t need;
 
-	if (need > db->size - db->used) {
-		db->full = 1;
+	if (db->plus) {
+		struct fuse_entry_param ep;
+
+		memset(&ep, 0, sizeof ep);
+		if (e != NULL) {
+			fs_stat(fs, e, &ep.attr, &ep.attr_timeout);
+			ep.ino = ep.attr.st_ino;
+			ep.entry_timeout = FS_TIMEOUT;
+		} else
+			ep.attr = *st;
+		need = fuse_add_direntry_plus(db->req, db->buf + db->used,
+		    db->size - db->used, name, &ep, next);
+	} else
+		need = fuse_add_direntry(db->req, db->buf + db->used, db->size - db->used,
+		    name, st, next);
+	if (need > db->size - db->used)
 		return -1;
-	}
 	db->used += need;
 	return 0;
 }
@@ -593,23 +618,21 @@ fs_readdir_domain(struct fs *fs, struct fs_dirbuf *db, struct registry_domain *d
 			snprintf(name, sizeof name, "%s%s", registry_device_name(v), ops->suffix);
 			fs_stat(fs, &e, &st, &timeout);
 			if (fs_dir_add(db, name, &st, (off_t)(registry_device_id(v) << 3 |
-			    (ops->kind + 1))) == -1)
+			    (ops->kind + 1)), fs, &e) == -1)
 				return;
 		}
 	}
 }
 
 static void
-fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-    struct fuse_file_info *fi)
+fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 {
 	struct fs *fs = fuse_req_userdata(req);
-	struct fs_dirbuf db = { .req = req, .size = size };
+	struct fs_dirbuf db = { .req = req, .size = size, .plus = plus };
 	struct registry_domain *d;
 	struct fs_ent dir;
 	struct stat st;
 
-	(void)fi;
 	if (fs_resolve(fs, ino, &dir) == -1) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -626,12 +649,12 @@ fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	st.st_mode = S_IFDIR;
 	if (off < 1) {
 		st.st_ino = ino;
-		if (fs_dir_add(&db, ".", &st, 1) == -1)
+		if (fs_dir_add(&db, ".", &st, 1, fs, NULL) == -1)
 			goto out;
 	}
 	if (off < 2) {
 		st.st_ino = dir.kind == FS_K_ROOT ? ino : FS_INO_ROOT;
-		if (fs_dir_add(&db, "..", &st, 2) == -1)
+		if (fs_dir_add(&db, "..", &st, 2, fs, NULL) == -1)
 			goto out;
 	}
 	if (dir.kind == FS_K_DOMAIN) {
@@ -639,8 +662,10 @@ fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		goto out;
 	}
 	if (dir.kind == FS_K_ROOT && off < 3) {
+		struct fs_ent e = { .kind = FS_K_BYUUID };
+
 		st.st_ino = FS_INO_BYUUID;
-		if (fs_dir_add(&db, "by-uuid", &st, 3) == -1)
+		if (fs_dir_add(&db, "by-uuid", &st, 3, fs, &e) == -1)
 			goto out;
 	}
 	d = off <= 3 ? registry_domain_first(fs->reg) :
@@ -652,12 +677,49 @@ fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fs_stat(fs, &e, &st, &timeout);
 		if (fs_dir_add(&db, dir.kind == FS_K_ROOT ? registry_domain_name(d) :
 		    registry_domain_uuid_text(d), &st,
-		    (off_t)(registry_domain_id(d) << 3 | 1)) == -1)
+		    (off_t)(registry_domain_id(d) << 3 | 1), fs, &e) == -1)
 			break;
 	}
 out:
 	fuse_reply_buf(req, db.buf, db.used);
 	free(db.buf);
+}
+
+static void
+fs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	fs_readdir(req, ino, size, off, 0);
+}
+
+/* READDIRPLUS: the entries with their attributes, so that `ls -R` or
+ * `find` need no LOOKUP for each one. */
+static void
+fs_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	fs_readdir(req, ino, size, off, 1);
+}
+
+/* Directories are opened with their listing cached by the kernel across
+ * opens (FOPEN_CACHE_DIR, keep_cache): a second `ls` reads no READDIR. The
+ * cache goes when the kernel changes the directory itself (mkdir, unlink,
+ * ... bump its version) or when fs_registry_event tells it to. */
+static void
+fs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = fuse_req_userdata(req);
+	struct fs_ent dir;
+
+	if (fs_resolve(fs, ino, &dir) == -1) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	fuse_reply_open(req, fi);
 }
 
 static void
@@ -752,7 +814,7 @@ fs_reply_new(struct fs *fs, fuse_req_t req, const struct fs_ent *e)
 	memset(&ep, 0, sizeof ep);
 	fs_stat(fs, e, &ep.attr, &ep.attr_timeout);
 	ep.ino = ep.attr.st_ino;
-	ep.entry_timeout = e->kind == FS_K_LINK ? 0.0 : 1.0;
+	ep.entry_timeout = e->kind == FS_K_LINK ? 0.0 : FS_TIMEOUT;
 	fuse_reply_entry(req, &ep);
 }
 
@@ -887,7 +949,9 @@ static const struct fuse_lowlevel_ops fs_ops = {
 	.read = fs_op_read,
 	.write = fs_op_write,
 	.release = fs_op_release,
+	.opendir = fs_op_opendir,
 	.readdir = fs_op_readdir,
+	.readdirplus = fs_op_readdirplus,
 	.setxattr = fs_op_setxattr,
 	.getxattr = fs_op_getxattr,
 	.listxattr = fs_op_listxattr,
@@ -897,12 +961,30 @@ static const struct fuse_lowlevel_ops fs_ops = {
 
 /* ---- the registry's changes ---- */
 
+/* Directory INO's listing changed: drop the kernel's copy before the loop
+ * sleeps (once, however many entries a reload added). */
+static void
+fs_dirty(struct fs *fs, fuse_ino_t ino)
+{
+	if (hash_put_id(fs->dirty, ino, (void *)(uintptr_t)ino) == -1)
+		fs_notify_inode(fs->notify, ino, 1);
+}
+
+static void
+fs_tell_dirty(uint64_t id, void *val, void *arg)
+{
+	(void)val;
+	fs_notify_inode(arg, id, 1);
+}
+
 /*
  * Entries that go away by any other way than our own unlink and rmdir (a
  * reload, a source) would stay in the kernel's dentry cache until their
- * timeout: tell it to forget them now. New entries need nothing: a failed
- * lookup leaves a negative dentry the kernel asks about again next time.
- * The notices are sent by fs_notify.c's thread (why: see there).
+ * timeout, and the directory's cached listing (fs_op_opendir) would stay
+ * as it was: tell the kernel to forget them now. A new entry needs only
+ * the listing dropped: a failed lookup leaves a negative dentry the kernel
+ * asks about again next time. The notices are sent by fs_notify.c's
+ * thread (why: see there).
  */
 static void
 fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
@@ -920,22 +1002,28 @@ fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
 			    fs_kinds[i]->suffix);
 			fs_notify_entry(fs->notify, dino, name);
 		}
+		/* FALLTHROUGH */
+	case REGISTRY_DEVICE_ADDED:
+		fs_dirty(fs, dino);
 		break;
 	case REGISTRY_DOMAIN_REMOVED:
 		fs_notify_entry(fs->notify, FS_INO_ROOT, registry_domain_name(d));
 		fs_notify_entry(fs->notify, FS_INO_BYUUID, registry_domain_uuid_text(d));
+		/* FALLTHROUGH */
+	case REGISTRY_DOMAIN_ADDED:
+		fs_dirty(fs, FS_INO_ROOT);
+		fs_dirty(fs, FS_INO_BYUUID);
 		break;
 	case REGISTRY_DOMAIN_UUID:
 		fs_notify_entry(fs->notify, FS_INO_BYUUID, registry_domain_uuid_text(d));
+		fs_dirty(fs, FS_INO_BYUUID);
 		break;
 	case REGISTRY_DOMAIN_PERM:
-		fs_notify_inode(fs->notify, dino);
+		fs_notify_inode(fs->notify, dino, 0);
 		for (v = registry_device_first(d); v != NULL; v = registry_device_next(v))
 			for (int i = 0; fs_kinds[i] != NULL; i++)
 				fs_notify_inode(fs->notify, FS_INO(registry_device_id(v),
-				    fs_kinds[i]->kind));
-		break;
-	default:
+				    fs_kinds[i]->kind), 0);
 		break;
 	}
 }
@@ -993,7 +1081,8 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 
 	*cause = NULL;
 	if (fs == NULL || (fs->rbuf = malloc(FS_READ_MAX)) == NULL ||
-	    (fs->mountpoint = strdup(mountpoint)) == NULL || (fs->snaps = hash_new()) == NULL)
+	    (fs->mountpoint = strdup(mountpoint)) == NULL || (fs->snaps = hash_new()) == NULL ||
+	    (fs->dirty = hash_new()) == NULL)
 		goto nomem;
 	fs->fd = -1;
 	fs->kept_fd = -1;
@@ -1118,6 +1207,7 @@ fs_free(struct fs *fs)
 	if (fs->reg != NULL)
 		registry_set_listener(fs->reg, NULL, NULL);
 	fs_notify_free(fs->notify);
+	hash_free(fs->dirty);
 	fs_log_forget(fs, 0);
 	hash_free(fs->snaps);
 	if (fs->se != NULL) {

@@ -35,7 +35,7 @@ fs_console_stat(struct fs *fs, const struct fs_ent *e, struct stat *st, double *
 	fs_stat_device(fs, e, st);
 	st->st_mode = S_IFREG | (registry_device_perm(e->v)->mode & 07777);
 	st->st_size = FS_CONSOLE_SIZE;
-	*timeout = 1.0;
+	*timeout = FS_TIMEOUT;
 }
 
 static void

@@ -43,6 +43,12 @@ enum fs_kind {
 #define FS_INO_BYUUID	2
 #define FS_INO(id, kind) (((fuse_ino_t)(id) << 3) | (fuse_ino_t)(kind))
 #define FS_READ_MAX	(1024 * 1024)
+/* How long the kernel may keep entries and attributes (seconds). Long:
+ * whatever goes away or changes is invalidated at once (fs_registry_event),
+ * so the timeout only bounds the damage if a notice is lost to a lack of
+ * memory. Files whose attributes change on their own (DEV.log's size) and
+ * the link ln -s answers with say 0. */
+#define FS_TIMEOUT	3600.0
 
 /* What an inode number names now. */
 struct fs_ent {
@@ -118,6 +124,8 @@ struct fs {
 	struct fs_handle	*handles;
 	struct hash		*snaps;		/* fs_log.c: device id -> snapshot */
 	struct fs_notify	*notify;	/* tells the kernel what to forget */
+	struct hash		*dirty;		/* directories whose listing changed
+						   (ino -> ino), told before sleeping */
 	struct fuse_buf		 buf;
 	char			*rbuf;		/* FS_READ_MAX bytes for read replies */
 	time_t			 start;

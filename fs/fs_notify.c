@@ -29,6 +29,7 @@
 
 struct fs_notice {
 	int			 entry;		/* else an inode */
+	int			 data;		/* inode: its contents too */
 	uint64_t		 ino;		/* the directory, or the inode */
 	struct fs_notice	*next;
 	char			 name[];
@@ -68,7 +69,7 @@ fs_notify_send(int fd, const struct fs_notice *no)
 	} else {
 		memset(&io, 0, sizeof io);
 		io.ino = no->ino;
-		io.off = -1;	/* the attributes only: no data is cached */
+		io.off = no->data ? 0 : -1;	/* 0 and len 0: all pages; -1: none */
 		oh.error = FUSE_NOTIFY_INVAL_INODE;
 		iov[1].iov_base = &io;
 		iov[1].iov_len = sizeof io;
@@ -170,17 +171,18 @@ fs_notify_free(struct fs_notify *n)
 }
 
 static void
-fs_notify_queue(struct fs_notify *n, int entry, uint64_t ino, const char *name)
+fs_notify_queue(struct fs_notify *n, int entry, int data, uint64_t ino, const char *name)
 {
 	size_t len = name != NULL ? strlen(name) : 0;
-	struct fs_notice *no = malloc(sizeof *no + len + 1);
+	struct fs_notice *no;
 
-	/* Out of memory: the kernel's cached entry expires by itself (1 s). */
-	if (n == NULL || no == NULL) {
-		free(no);
+	if (n == NULL)
 		return;
-	}
+	/* Out of memory: the kernel's cached entry expires by itself (1 s). */
+	if ((no = malloc(sizeof *no + len + 1)) == NULL)
+		return;
 	no->entry = entry;
+	no->data = data;
 	no->ino = ino;
 	no->next = NULL;
 	memcpy(no->name, name != NULL ? name : "", len + 1);
@@ -195,12 +197,12 @@ fs_notify_queue(struct fs_notify *n, int entry, uint64_t ino, const char *name)
 void
 fs_notify_entry(struct fs_notify *n, uint64_t parent, const char *name)
 {
-	fs_notify_queue(n, 1, parent, name);
+	fs_notify_queue(n, 1, 0, parent, name);
 }
 
-/* Queue: forget the attributes of inode INO. */
+/* Queue: forget the attributes (and with DATA the contents) of inode INO. */
 void
-fs_notify_inode(struct fs_notify *n, uint64_t ino)
+fs_notify_inode(struct fs_notify *n, uint64_t ino, int data)
 {
-	fs_notify_queue(n, 0, ino, NULL);
+	fs_notify_queue(n, 0, data, ino, NULL);
 }

@@ -17,7 +17,8 @@ struct fs_notify *fs_notify_new(int fd);
 void fs_notify_free(struct fs_notify *n);
 /* Queue: forget the entry NAME of directory inode PARENT. */
 void fs_notify_entry(struct fs_notify *n, uint64_t parent, const char *name);
-/* Queue: forget the attributes of inode INO. */
-void fs_notify_inode(struct fs_notify *n, uint64_t ino);
+/* Queue: forget the attributes of inode INO, and with DATA its cached
+ * contents too (a directory's listing). */
+void fs_notify_inode(struct fs_notify *n, uint64_t ino, int data);
 
 #endif
