@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 
 #include "tools/attach.h"
+#include "tools/show.h"
 
 #define ATTACH_BUFSIZE	65536
 #define ATTACH_DRAIN_MS	3000	/* how long typed bytes may take after ^] */
@@ -299,7 +300,10 @@ attach_run(int cfd, int esc, const char *label, struct attach_result *res)
 		attach_term_raw = 1;
 	}
 	attach_escape_show(esc, shown);
-	fprintf(stderr, "Connected to %s (escape %s)\r\n", label, shown);
+	/* LABEL names a directory of the mount: shown escaped (show.h). */
+	fputs("Connected to ", stderr);
+	show_put(stderr, label, -1);
+	fprintf(stderr, " (escape %s)\r\n", shown);
 	fflush(stderr);
 	attach_nonblock(STDIN_FILENO);
 	attach_nonblock(STDOUT_FILENO);

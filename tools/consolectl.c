@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include "tools/attach.h"
+#include "tools/show.h"
 #include "tools/tree.h"
 
 #define CTL_VERSION "0.1"
@@ -38,7 +40,7 @@ enum {
 static const char ctl_usage_text[] =
 "usage: consolectl [-m MOUNTPOINT] COMMAND [ARGS]\n"
 "\n"
-"  list [--json]                      list domains and their consoles\n"
+"  list [--json] [--wide]             list domains and their consoles\n"
 "  attach [-f] [-e ESC] DOMAIN[/DEV]  connect the terminal to a console\n"
 "  force DOMAIN[/DEV]                 end the session holding a console\n"
 "  add DOMAIN [DEV BACKEND]           add a domain, or a device to it\n"
@@ -54,16 +56,23 @@ static const char ctl_usage_text[] =
 
 static void ctl_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* Print "consolectl: MESSAGE" on stderr. A message may carry names and
+ * attribute values from the file system (a holder's command name among
+ * them): every byte that is not a printable character is escaped. */
 static void
 ctl_warn(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("consolectl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	fputs("consolectl: ", stderr);
+	show_put(stderr, msg != NULL ? msg : "out of memory", -1);
 	fputc('\n', stderr);
+	free(msg);
 }
 
 /* A usage error: the synopsis of the command, and where to read more. */
@@ -73,17 +82,6 @@ ctl_usage(const char *synopsis)
 	fprintf(stderr, "usage: consolectl [-m MOUNTPOINT] %s\n"
 	    "Try 'consolectl --help' or man consolectl.\n", synopsis);
 	return CTL_EXIT_ERROR;
-}
-
-/* Say the mount point looks wrong, when it does. */
-static void
-ctl_hint_mount(void)
-{
-	char *hint = tree_mount_hint();
-
-	if (hint != NULL)
-		ctl_warn("%s", hint);
-	free(hint);
 }
 
 /* tree_resolve, saying what went wrong; 0 or an exit code. */
@@ -101,68 +99,19 @@ ctl_resolve(const char *arg, int pick, struct tree_target *t)
 	return saverr == ENOENT ? CTL_EXIT_NOENT : CTL_EXIT_ERROR;
 }
 
-/* The length of the valid UTF-8 sequence at P, or 0 when it is not one. */
-static int
-ctl_utf8_len(const unsigned char *p)
-{
-	int n;
-	unsigned int c;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2, c = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3, c = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4, c = p[0] & 0x07;
-	else
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* Print S in a table cell of WIDTH (unpadded when LAST): control
- * characters and bytes that are not UTF-8 become '?'. */
+/* Print S in a table cell of WIDTH columns (unpadded when LAST), escaped
+ * (show.h) and cut to WIDTH. */
 static void
 ctl_cell(const char *s, int width, int last)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	int w = 0, n;
+	int w = show_put(stdout, s, width);
 
-	for (; *p != '\0'; w++) {
-		if ((n = ctl_utf8_len(p)) == 0 || *p < 0x20 || *p == 0x7f) {
-			putchar('?');
-			p++;
-		} else {
-			fwrite(p, 1, n, stdout);
-			p += n;
-		}
-	}
 	if (!last)
 		printf("%*s", width - w + 2, "");
 }
 
-/* How many columns ctl_cell takes for S. */
-static int
-ctl_cell_width(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int w = 0, n;
-
-	for (; *p != '\0'; w++)
-		p += (n = ctl_utf8_len(p)) == 0 ? 1 : n;
-	return w;
-}
-
-/* Print S as a JSON string (null for NULL); bad UTF-8 becomes U+FFFD. */
+/* Print S as a JSON string (null for NULL): controls (C1 too, which a
+ * terminal showing the output would obey) as \u00XX, bad UTF-8 as U+FFFD. */
 static void
 ctl_json_string(const char *s)
 {
@@ -177,14 +126,17 @@ ctl_json_string(const char *s)
 	while (*p != '\0') {
 		if (*p == '"' || *p == '\\') {
 			printf("\\%c", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			printf("\\u%04x", *p++);
-		} else if ((n = ctl_utf8_len(p)) == 0) {
-			fputs("\\ufffd", stdout);
-			p++;
-		} else {
+		} else if ((n = show_char_len(p)) > 0) {
 			fwrite(p, 1, n, stdout);
 			p += n;
+		} else if (*p < 0x80) {
+			printf("\\u%04x", *p++);
+		} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			printf("\\u%04x", p[1]);
+			p += 2;
+		} else {
+			fputs("\\ufffd", stdout);
+			p++;
 		}
 	}
 	putchar('"');
@@ -195,6 +147,55 @@ enum { COL_DOMAIN, COL_UUID, COL_DEVICE, COL_BACKEND, COL_STATE, COL_HOLDER,
 static const char *const ctl_columns[COL_N] = {
 	"domain", "uuid", "device", "backend", "state", "holder"
 };
+
+/* The width the table must fit in: the terminal's when the output is one,
+ * else $COLUMNS when set, else 0 (no limit: a pipe gets whole values). */
+static int
+ctl_term_width(void)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long v;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0)
+		return ws.ws_col;
+	if (env != NULL && (v = strtol(env, &end, 10)) > 0 && *end == '\0' &&
+	    v < 100000)
+		return v;
+	return 0;
+}
+
+/*
+ * Narrow the columns in WIDTH so that the table fits in LIMIT columns
+ * (0: no limit): the backend first (a long exec: line), then the holder,
+ * the UUID (down to its first 8 digits, still enough to tell domains
+ * apart) and the state, each to a minimum. Domain and device names are
+ * never cut: they are what the user types next. Cut cells end in "~".
+ */
+static void
+ctl_fit(int width[COL_N], int limit)
+{
+	static const struct { int col, min; } order[] = {
+		{ COL_BACKEND, 12 }, { COL_HOLDER, 16 }, { COL_UUID, 9 },
+		{ COL_STATE, 10 },
+	};
+	int total = 2 * (COL_N - 1), take;
+
+	for (int k = 0; k < COL_N; k++)
+		total += width[k];
+	for (size_t i = 0; limit > 0 && total > limit &&
+	    i < sizeof order / sizeof order[0]; i++) {
+		take = width[order[i].col] - order[i].min;
+		if (take <= 0)
+			continue;
+		if (take > total - limit)
+			take = total - limit;
+		width[order[i].col] -= take;
+		total -= take;
+	}
+}
 
 /*
  * An attribute for `list`: its value, or NULL when missing. *SHOW is what
@@ -222,33 +223,37 @@ ctl_cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "wide", no_argument, NULL, 'w' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char **doms = NULL, **devs, ***rows = NULL;
+	char **doms = NULL, **devs, ***rows = NULL, *hint;
 	size_t nrows = 0;
-	int json = 0, c, width[COL_N] = { 0 }, rc = CTL_EXIT_ERROR;
+	int json = 0, wide = 0, c, width[COL_N] = { 0 }, rc = CTL_EXIT_ERROR;
 
-	while ((c = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jwm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
+		case 'w': wide = 1; break;
 		case 'm': tree_mount = optarg; break;
 		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("list [--json]");
+		default: return ctl_usage("list [--json] [--wide]");
 		}
 	}
 	if (optind != argc)
-		return ctl_usage("list [--json]");
-	if ((doms = tree_entries(tree_mount, 1)) == NULL) {
-		char *hint = tree_mount_hint();
-
-		ctl_warn("%s", hint != NULL ? hint : strerror(errno));
+		return ctl_usage("list [--json] [--wide]");
+	/* Nothing mounted, another file system, a directory inside ours: an
+	 * empty or random table would read as an answer. */
+	if ((hint = tree_mount_hint()) != NULL) {
+		ctl_warn("%s", hint);
 		free(hint);
 		return CTL_EXIT_ERROR;
 	}
-	if (doms[0] == NULL)
-		ctl_hint_mount();
+	if ((doms = tree_entries(tree_mount, 1)) == NULL) {
+		ctl_warn("%s: %s", tree_mount, strerror(errno));
+		return CTL_EXIT_ERROR;
+	}
 
 	/* Rows of 2 * COL_N strings: the values (NULL when missing), then what
 	 * the table shows. */
@@ -318,8 +323,10 @@ ctl_cmd_list(int argc, char **argv)
 			width[k] = strlen(ctl_columns[k]);
 		for (size_t i = 0; i < nrows; i++)
 			for (int k = 0; k < COL_N; k++)
-				if (ctl_cell_width(rows[i][COL_N + k]) > width[k])
-					width[k] = ctl_cell_width(rows[i][COL_N + k]);
+				if (show_width(rows[i][COL_N + k]) > width[k])
+					width[k] = show_width(rows[i][COL_N + k]);
+		if (!wide)
+			ctl_fit(width, ctl_term_width());
 		for (int k = 0; k < COL_N; k++) {
 			char head[16];
 

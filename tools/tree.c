@@ -67,21 +67,65 @@ fail:
 	return NULL;
 }
 
-/* A sentence saying why the mount point looks wrong, or NULL. */
+/*
+ * The file system type of the mount whose ID is MNT_ID, from
+ * /proc/self/mountinfo ("36 35 0:39 / /run/consoles rw - fuse.consolefs
+ * consolefs rw,..."), into BUF; 0, or -1 when it is not found.
+ */
+static int
+tree_mount_type(unsigned long long mnt_id, char *buf, size_t len)
+{
+	char *line = NULL, *sep;
+	size_t size = 0;
+	unsigned long long id;
+	int r = -1;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (f == NULL)
+		return -1;
+	while (r == -1 && getline(&line, &size, f) != -1) {
+		if (sscanf(line, "%llu", &id) != 1 || id != mnt_id ||
+		    (sep = strstr(line, " - ")) == NULL)
+			continue;
+		sep += 3;
+		snprintf(buf, len, "%.*s", (int)strcspn(sep, " \n"), sep);
+		r = 0;
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+/* A sentence saying why the mount point is not a consolefs mount, or NULL. */
 char *
 tree_mount_hint(void)
 {
+	struct statx sx;
 	struct statfs sf;
-	char *s = NULL;
+	char type[64], *s = NULL;
 	int r = 0;
 
 	if (statfs(tree_mount, &sf) != 0)
 		r = asprintf(&s, "%s: %s; is consolefs running?", tree_mount,
 		    strerror(errno));
 	else if (sf.f_type != TREE_FUSE_MAGIC)
-		r = asprintf(&s, "%s is not a FUSE mount; is consolefs "
-		    "running? -m or CONSOLEFS_MOUNT name another mount point",
-		    tree_mount);
+		r = asprintf(&s, "%s is not a consolefs mount (not a FUSE file "
+		    "system); is consolefs running? -m or CONSOLEFS_MOUNT name "
+		    "another mount point", tree_mount);
+	/* Another FUSE file system, or a directory inside ours: ask the
+	 * kernel which mount this is, and whether it is that mount's root. */
+	else if (statx(AT_FDCWD, tree_mount, 0, STATX_MNT_ID, &sx) != 0)
+		;	/* FUSE, and nothing more to learn: let it be */
+	else if ((sx.stx_mask & STATX_MNT_ID) &&
+	    tree_mount_type(sx.stx_mnt_id, type, sizeof type) == 0 &&
+	    strcmp(type, "fuse.consolefs") != 0)
+		r = asprintf(&s, "%s is not a consolefs mount (a %s mount); "
+		    "-m or CONSOLEFS_MOUNT name another mount point",
+		    tree_mount, type);
+	else if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	    !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		r = asprintf(&s, "%s is inside a consolefs mount, not its top; "
+		    "-m or CONSOLEFS_MOUNT name the mount point", tree_mount);
 	return r < 0 ? NULL : s;
 }
 

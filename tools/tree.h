@@ -42,8 +42,9 @@ int tree_resolve(const char *arg, int pick, struct tree_target *t, char **cause)
 /* Free the strings of T (T itself is the caller's). */
 void tree_target_free(struct tree_target *t);
 
-/* A sentence saying why the mount point looks wrong (not reachable, or not
- * a FUSE mount), malloc'd; NULL when it looks right. */
+/* A sentence saying why the mount point is not the top of a consolefs
+ * mount (not reachable, nothing or something else mounted there, a
+ * directory inside one), malloc'd; NULL when it is. */
 char *tree_mount_hint(void);
 
 /* Is S a name that can only mean an entry of its directory (not empty, no
