@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "core/spec.h"
 #include "core/words.h"
@@ -80,6 +82,11 @@ spec_parse(const char *s, char **cause)
 				goto nomem;
 			goto fail;
 		}
+		/* exec:'' splits into one empty word: no program to run. */
+		if (sp->argv[0][0] == '\0') {
+			why = "exec: empty command (the program name is an empty word)";
+			goto bad;
+		}
 		break;
 	case SPEC_PTY:
 	case SPEC_TTY:
@@ -95,6 +102,16 @@ spec_parse(const char *s, char **cause)
 		if (sp->path[0] != '/') {
 			why = "backend path must be absolute";
 			goto bad;
+		}
+		/* A socket address holds the path with its NUL in sun_path:
+		 * longer paths can never be connected to. */
+		if (sp->kind == SPEC_UNIX &&
+		    strlen(sp->path) >= sizeof ((struct sockaddr_un *)0)->sun_path) {
+			if (asprintf(cause, "unix: socket path too long (%zu bytes; "
+			    "a socket address holds at most %zu)", strlen(sp->path),
+			    sizeof ((struct sockaddr_un *)0)->sun_path - 1) < 0)
+				goto nomem;
+			goto fail;
 		}
 		break;
 	case SPEC_UDEV: {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -134,6 +135,8 @@ test_exec(void **state)
 	spec_free(sp);
 
 	check_spec_error("exec:", "empty command");
+	check_spec_error("exec:''", "empty command");
+	check_spec_error("exec:\"\" arg", "empty command");
 	check_spec_error("exec:/bin/sh -c 'x", "unterminated single quote");
 	check_spec_error("exec:/bin/echo \"x", "unterminated double quote");
 }
@@ -173,6 +176,25 @@ test_paths(void **state)
 	check_spec_error("pty:", "absolute");
 	check_spec_error("pty:pts/7", "absolute");
 	check_spec_error("unix:vm.sock", "absolute");
+
+	/* sun_path holds 108 bytes with the NUL: 107 is the longest path. */
+	{
+		char path[200], spec[220];
+
+		memset(path, 'a', sizeof path);
+		path[0] = '/';
+		path[107] = '\0';
+		snprintf(spec, sizeof spec, "unix:%s", path);
+		sp = parse_ok(spec);
+		spec_free(sp);
+		path[107] = 'a';
+		path[108] = '\0';
+		snprintf(spec, sizeof spec, "unix:%s", path);
+		check_spec_error(spec, "too long");
+		/* A pty: path has no such limit. */
+		snprintf(spec, sizeof spec, "pty:%s", path);
+		spec_free(parse_ok(spec));
+	}
 }
 
 /* SP's line settings must be BAUD, BITS PARITY STOP, FLOW, HUPCL. */
