@@ -27,6 +27,7 @@
 #include "core/udev.h"
 #include "core/source_runtime.h"
 #include "fs/fs.h"
+#include "fs/mountpoint.h"
 
 #define CONSOLEFS_VERSION "0.1"
 #define STOP_GRACE_MS 5000
@@ -228,8 +229,20 @@ daemon_reload(struct daemon *d)
 	struct config *cf;
 	char *cause = NULL;
 
+	int fd;
+
 	if (d->stopping)
 		return;
+	/* The file is read on the loop thread: never through our own mount
+	 * (start-up refuses a file under the mount point; this catches links
+	 * made since). */
+	if ((fd = path_resolve(d->config_path, NULL, 0)) == -1 && errno == EDEADLK) {
+		log_error("%s: %s: %s; keeping the running configuration", __func__,
+		    d->config_path, "the path enters the consolefs mount");
+		return;
+	}
+	if (fd != -1)
+		close(fd);
 	cf = config_load(d->config_path, d->config_missing_ok, &cause);
 	if (cf == NULL) {
 		log_error("%s: %s; keeping the running configuration", __func__,
@@ -270,6 +283,74 @@ daemon_signal(struct loop *lp, int fd, int events, void *arg)
 	}
 }
 
+/* Whether PATH is MNT or lies under it (both absolute, without links). */
+static int
+daemon_under(const char *path, const char *mnt)
+{
+	size_t n = strlen(mnt);
+
+	if (strcmp(mnt, "/") == 0)
+		return 1;
+	return strncmp(path, mnt, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * The lock directory as an absolute path into BUF (PATH_MAX bytes): DIR
+ * itself when absolute; else resolved against the directory we were
+ * started in, since a daemon works in / (a relative --lock-dir used to
+ * name a directory under / and silently turn UUCP locking off). -1 with
+ * errno when the working directory cannot be named.
+ */
+static int
+daemon_lock_dir(const char *dir, char *buf)
+{
+	char cwd[PATH_MAX];
+
+	if (dir[0] == '/') {
+		snprintf(buf, PATH_MAX, "%s", dir);
+		return 0;
+	}
+	if (realpath(dir, buf) != NULL)
+		return 0;
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		return -1;
+	if (snprintf(buf, PATH_MAX, "%s/%s", cwd, dir) >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Refuse a lock directory or configuration file that the mount will hide:
+ * after mounting they would be reached through our own mount, and the loop
+ * would wait for itself (core/path.c). "FILE: reason" in *CAUSE.
+ */
+static int
+daemon_check_paths(const char *mnt, const char *lock_dir, const char *config_path,
+    char **cause)
+{
+	char real[PATH_MAX];
+	const char *what = NULL, *path = NULL;
+
+	if (realpath(lock_dir, real) == NULL)
+		snprintf(real, sizeof real, "%s", lock_dir);
+	if (daemon_under(real, mnt)) {
+		what = "lock directory";
+		path = lock_dir;
+	} else if (realpath(config_path, real) != NULL && daemon_under(real, mnt)) {
+		what = "configuration file";
+		path = config_path;
+	}
+	if (what == NULL)
+		return 0;
+	if (asprintf(cause, "%s: the %s is under the mount point %s, which the "
+	    "mount would hide (the daemon would have to ask itself for it)",
+	    path, what, mnt) == -1)
+		*cause = NULL;
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,7 +372,8 @@ main(int argc, char **argv)
 	struct daemon d = { .sigfd = -1 };
 	struct config *cf = NULL;
 	struct console_opts copts = { 0 };
-	char *cause = NULL, mnt[PATH_MAX], cfpath[PATH_MAX];
+	char *cause = NULL, *note = NULL, mnt[PATH_MAX], cfpath[PATH_MAX];
+	char lockpath[PATH_MAX];
 	sigset_t sigs;
 
 	while ((opt = getopt_long(argc, argv, "c:fo:vqh", longopts, NULL)) != -1) {
@@ -351,7 +433,7 @@ main(int argc, char **argv)
 	}
 	if (verbosity < LOG_LEVEL_ERROR)
 		verbosity = LOG_LEVEL_ERROR;
-	if (realpath(argv[optind], mnt) == NULL) {
+	if (mountpoint_resolve(argv[optind], mnt, sizeof mnt) == -1) {
 		fprintf(stderr, "consolefs: %s: %s\n", argv[optind], strerror(errno));
 		rc = 2;
 		goto out;
@@ -376,7 +458,28 @@ main(int argc, char **argv)
 	}
 	if (lock_dir == NULL)
 		lock_dir = cf->lock_dir != NULL ? cf->lock_dir : "/var/lock";
+	if (daemon_lock_dir(lock_dir, lockpath) == -1) {
+		fprintf(stderr, "consolefs: --lock-dir %s: %s\n", lock_dir, strerror(errno));
+		rc = 2;
+		goto out;
+	}
+	lock_dir = lockpath;
+	if (daemon_check_paths(mnt, lock_dir, d.config_path, &cause) == -1) {
+		fprintf(stderr, "consolefs: %s\n", cause ? cause : "out of memory");
+		rc = 2;
+		goto out;
+	}
 	log_init("consolefs", foreground, verbosity);
+
+	/* A dead consolefs mount (its daemon was killed) is cleared; a live
+	 * one means another daemon serves here: refuse before mounting, and so
+	 * before any exec: program starts. */
+	if (mountpoint_prepare(mnt, &note, &cause) == -1) {
+		fprintf(stderr, "consolefs: %s\n", cause ? cause : "out of memory");
+		goto out;
+	}
+	if (note != NULL)
+		log_info("%s: %s", __func__, note);
 
 	/* Signals arrive on the loop through a signalfd; SIGPIPE is ignored so
 	 * a closed socket backend is an EPIPE, not the end of the daemon. */
@@ -474,6 +577,7 @@ out:
 	loop_free(d.loop);
 	config_free(cf);
 	free(cause);
+	free(note);
 	free(mount_opts);
 	return rc;
 }
