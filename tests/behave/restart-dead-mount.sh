@@ -25,6 +25,7 @@ copy_pids() {
 	done
 }
 copies() { copy_pids | wc -l; }
+copies_are() { [ "$(copies)" = "$1" ]; }
 consolefs_mounts() { awk -v m="$MNT" '$5 == m && / - fuse.consolefs / { n++ } END { print n + 0 }' /proc/self/mountinfo; }
 
 # 1. kill -9, then a new daemon.
@@ -37,13 +38,16 @@ err=$(stat "$MNT" 2>&1) && fail "the killed daemon's mount still answers"
 case $err in *"not connected"*) ;; *) fail "stat of the dead mount: $err" ;; esac
 # kill -9 left the exec: program behind (orphaned): it is ours, end it.
 for p in $(copy_pids); do kill -KILL "$p"; done
-wait_for 5 test "$(copies)" = 0 || fail "the old exec: program does not go"
+wait_for 5 copies_are 0 || fail "the old exec: program does not go"
 mount_fs
+# (mountpoint -q, which mount_fs waits for, may take the dead mount for a
+# live one while the kernel still has its attributes cached.)
+wait_for 10 sh -c "[ \$(grep -c 'main: serving' '$DAEMON_LOG') = 2 ]" || fail "the new daemon does not serve"
 grep -q "cleared a dead consolefs mount on $MNT" "$DAEMON_LOG" || fail "clearing the dead mount was not logged"
 [ "$(consolefs_mounts)" = 1 ] || fail "$(consolefs_mounts) consolefs mounts on $MNT"
 wait_ready d
 answers_fast "$MNT/d/console0"
-wait_for 5 test "$(copies)" = 1 || fail "$(copies) copies of the exec: program"
+wait_for 5 copies_are 1 || fail "$(copies) copies of the exec: program"
 note "restart after kill -9: dead mount cleared, one mount, serving"
 
 # 2. A second daemon while this one serves.
