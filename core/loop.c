@@ -42,6 +42,7 @@ struct loop_watch {
 
 struct loop_timer {
 	long long		 when;
+	unsigned long		 seq;		/* when it was added */
 	int			 dead;
 	loop_timer_fn		*fn;
 	void			*arg;
@@ -57,6 +58,7 @@ struct loop {
 	struct loop_timer	*timers;	/* sorted by when */
 	loop_hook_fn		*hook;
 	void			*hook_arg;
+	unsigned long		 timer_seq;	/* counts loop_add_timer calls */
 	long			 spin_us;	/* 0: never spin */
 	int			 busy;		/* the last dispatch handled events */
 };
@@ -226,6 +228,7 @@ loop_add_timer(struct loop *lp, long ms, loop_timer_fn *fn, void *arg)
 	if (t == NULL)
 		return NULL;
 	t->when = loop_now_ms() + (ms < 0 ? 0 : ms);
+	t->seq = ++lp->timer_seq;
 	t->fn = fn;
 	t->arg = arg;
 	for (tp = &lp->timers; *tp != NULL && (*tp)->when <= t->when; tp = &(*tp)->next)
@@ -285,12 +288,16 @@ static void
 loop_fire_timers(struct loop *lp)
 {
 	long long now = loop_now_ms();
+	unsigned long seq = lp->timer_seq;
 	struct loop_timer *t;
 
 	/* A fired timer is marked dead before its callback, so the callback
-	 * may add timers (they go into the sorted list) or delete others. */
+	 * may add timers (they go into the sorted list) or delete others.
+	 * Timers added during this pass wait for the next one, after the fds
+	 * have been polled: a callback that re-arms itself at 0 ms (libvirt's
+	 * "on every iteration" timeouts) cannot starve the loop. */
 	for (t = lp->timers; t != NULL && t->when <= now; t = t->next) {
-		if (t->dead)
+		if (t->dead || t->seq > seq)
 			continue;
 		t->dead = 1;
 		t->fn(lp, t->arg);

@@ -621,6 +621,64 @@ test_timer_from_callback(void **state)
 	loop_free(lp);
 }
 
+/* A timer that adds itself again at 0 ms from its callback (libvirt's "on
+ * every iteration" timeouts) fires once per dispatch, never twice in one,
+ * so fd events still get their turn. */
+struct zero {
+	struct loop	*lp;
+	int		 fires;
+	int		 last_dispatch;
+	int		 twice;		/* fired twice in one dispatch */
+	int		 fd_seen;	/* the fires when the pipe's event came */
+};
+
+static void
+zero_timer(struct loop *lp, void *arg)
+{
+	struct zero *z = arg;
+
+	if (z->fires > 0 && z->last_dispatch == dispatches)
+		z->twice = 1;
+	z->last_dispatch = dispatches;
+	if (++z->fires < 1000)
+		assert_non_null(loop_add_timer(lp, 0, zero_timer, z));
+	else
+		loop_stop(lp);
+}
+
+static void
+zero_fd(struct loop *lp, int fd, int events, void *arg)
+{
+	struct zero *z = arg;
+	char c;
+
+	(void)events;
+	assert_int_equal(read(fd, &c, 1), 1);
+	z->fd_seen = z->fires;
+	loop_del_fd(lp, fd);
+}
+
+static void
+test_timer_zero_rearm(void **state)
+{
+	struct loop *lp = new_loop();
+	struct zero z = { .lp = lp };
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_non_null(loop_add_timer(lp, 0, zero_timer, &z));
+	assert_int_equal(write(p[1], "x", 1), 1);
+	assert_int_equal(loop_add_fd(lp, p[0], LOOP_READ, zero_fd, &z), 0);
+	assert_int_equal(loop_run(lp), 0);
+	assert_int_equal(z.fires, 1000);
+	assert_false(z.twice);
+	assert_true(z.fd_seen <= 2);
+	loop_free(lp);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* The before-sleep hook. */
 
 struct trace {
@@ -773,6 +831,7 @@ main(void)
 		cmocka_unit_test(test_timer_order),
 		cmocka_unit_test(test_timer_cancel),
 		cmocka_unit_test(test_timer_from_callback),
+		cmocka_unit_test(test_timer_zero_rearm),
 		cmocka_unit_test(test_before_sleep),
 		cmocka_unit_test(test_free_busy),
 		cmocka_unit_test(test_spin_idle),
