@@ -3,7 +3,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
-PKGS      = fuse3 libudev uuid inih
+PKGS      = fuse3 libudev uuid inih libvirt libxml-2.0
 WERROR   ?=
 SAN      ?=
 
@@ -87,7 +87,8 @@ run: deps-check all
 
 DEB_PKGS = build-essential pkg-config clang libfuzzer-14-dev libfuse3-dev fuse3 libudev-dev \
            uuid-dev libinih-dev libcmocka-dev attr socat tmux screen minicom picocom \
-           python3 util-linux procps bc busybox-static qemu-system-x86 cpio
+           python3 util-linux procps bc busybox-static qemu-system-x86 cpio \
+           libvirt-dev libxml2-dev libvirt-daemon-system libvirt-clients
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)
