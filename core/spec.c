@@ -14,7 +14,7 @@
 
 static const char *const spec_names[] = {
 	[SPEC_EXEC] = "exec", [SPEC_PTY] = "pty", [SPEC_TTY] = "tty",
-	[SPEC_UDEV] = "udev", [SPEC_UNIX] = "unix",
+	[SPEC_UDEV] = "udev", [SPEC_UNIX] = "unix", [SPEC_LIBVIRT] = "libvirt",
 };
 
 /* The scheme word of KIND ("exec", "pty", ...). */
@@ -60,14 +60,14 @@ spec_parse(const char *s, char **cause)
 
 		colon = strchr(s, ':');
 		if (colon == NULL) {
-			why = "no backend scheme (expected exec:, pty:, tty:, udev: or unix:)";
+			why = "no backend scheme (expected exec:, pty:, tty:, udev:, unix: or libvirt:)";
 			goto bad;
 		}
 		n = colon - s;
-		for (k = 0; k <= SPEC_UNIX; k++)
+		for (k = 0; k <= SPEC_LIBVIRT; k++)
 			if (strlen(spec_names[k]) == n && strncmp(s, spec_names[k], n) == 0)
 				break;
-		if (k > SPEC_UNIX) {
+		if (k > SPEC_LIBVIRT) {
 			if (asprintf(cause, "unknown backend scheme '%.*s:'", (int)n, s) < 0)
 				goto nomem;
 			goto fail;
@@ -158,6 +158,23 @@ spec_parse(const char *s, char **cause)
 		}
 		break;
 	}
+	case SPEC_LIBVIRT: {
+		/* URI#DOMAIN/ALIAS: the URI may hold '/' and '?', a libvirt
+		 * domain name never holds '/', an alias neither. */
+		const char *hash = strrchr(rest, '#'), *slash;
+
+		slash = hash != NULL ? strrchr(hash + 1, '/') : NULL;
+		if (hash == NULL || slash == NULL || hash == rest || slash == hash + 1 ||
+		    slash[1] == '\0') {
+			why = "libvirt: expects URI#DOMAIN/ALIAS (libvirt:qemu:///system#web1/serial0)";
+			goto bad;
+		}
+		if ((sp->uri = strndup(rest, hash - rest)) == NULL ||
+		    (sp->domain = strndup(hash + 1, slash - hash - 1)) == NULL ||
+		    (sp->alias = strdup(slash + 1)) == NULL)
+			goto nomem;
+		break;
+	}
 	}
 	return sp;
 nomem:
@@ -181,5 +198,8 @@ spec_free(struct spec *sp)
 	free(sp->path);
 	words_free(sp->argv);
 	words_free(sp->match);
+	free(sp->uri);
+	free(sp->domain);
+	free(sp->alias);
 	free(sp);
 }

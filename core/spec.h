@@ -1,13 +1,13 @@
 /*
  * spec.h — backend strings ("exec:...", "pty:/dev/pts/7",
  * "tty:/dev/ttyUSB0,9600,7e1", "udev:ID_SERIAL_SHORT=A9XK3,115200,flow=rtscts",
- * "unix:/run/vm.sock") parsed into parts. Not for opening anything:
- * backend_*.c do that.
+ * "unix:/run/vm.sock", "libvirt:qemu:///system#web1/serial0") parsed into
+ * parts. Not for opening anything: backend_*.c do that.
  */
 #ifndef CONSOLEFS_SPEC_H
 #define CONSOLEFS_SPEC_H
 
-enum spec_kind { SPEC_EXEC, SPEC_PTY, SPEC_TTY, SPEC_UDEV, SPEC_UNIX };
+enum spec_kind { SPEC_EXEC, SPEC_PTY, SPEC_TTY, SPEC_UDEV, SPEC_UNIX, SPEC_LIBVIRT };
 
 #include "core/line.h"
 
@@ -20,6 +20,9 @@ struct spec {
 	char	       **argv;		/* exec */
 	char	       **match;		/* udev: "KEY=VALUE" strings, NULL-terminated */
 	struct line	 line;		/* tty, udev: speed, framing, flow, hupcl */
+	char		*uri;		/* libvirt: the connection URI */
+	char		*domain;	/* libvirt: the guest's name */
+	char		*alias;		/* libvirt: the device alias (serial0) */
 };
 
 /* Parse S. NULL with errno EINVAL and *CAUSE (malloc'd) when it is not a

@@ -345,6 +345,35 @@ test_udev(void **state)
 }
 
 static void
+test_libvirt(void **state)
+{
+	struct spec *sp;
+
+	(void)state;
+	sp = parse_ok("libvirt:qemu:///system#web1/serial0");
+	assert_int_equal(sp->kind, SPEC_LIBVIRT);
+	assert_string_equal(sp->uri, "qemu:///system");
+	assert_string_equal(sp->domain, "web1");
+	assert_string_equal(sp->alias, "serial0");
+	assert_null(sp->path);
+	spec_free(sp);
+
+	/* A URI with a query and a path; the last '#' ends it. */
+	sp = parse_ok("libvirt:qemu+ssh://root@hv12:2222/system?socket=/run/x/sock&no_tty=1#db-2.a/console1");
+	assert_string_equal(sp->uri, "qemu+ssh://root@hv12:2222/system?socket=/run/x/sock&no_tty=1");
+	assert_string_equal(sp->domain, "db-2.a");
+	assert_string_equal(sp->alias, "console1");
+	spec_free(sp);
+
+	check_spec_error("libvirt:", "URI#DOMAIN/ALIAS");
+	check_spec_error("libvirt:qemu:///system", "URI#DOMAIN/ALIAS");
+	check_spec_error("libvirt:qemu:///system#web1", "URI#DOMAIN/ALIAS");
+	check_spec_error("libvirt:qemu:///system#web1/", "URI#DOMAIN/ALIAS");
+	check_spec_error("libvirt:qemu:///system#/serial0", "URI#DOMAIN/ALIAS");
+	check_spec_error("libvirt:#web1/serial0", "URI#DOMAIN/ALIAS");
+}
+
+static void
 test_schemes(void **state)
 {
 	(void)state;
@@ -358,6 +387,7 @@ test_schemes(void **state)
 	assert_string_equal(spec_kind_name(SPEC_TTY), "tty");
 	assert_string_equal(spec_kind_name(SPEC_UDEV), "udev");
 	assert_string_equal(spec_kind_name(SPEC_UNIX), "unix");
+	assert_string_equal(spec_kind_name(SPEC_LIBVIRT), "libvirt");
 	spec_free(NULL);
 }
 
@@ -371,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_tty),
 		cmocka_unit_test(test_udev),
+		cmocka_unit_test(test_libvirt),
 		cmocka_unit_test(test_schemes),
 	};
 
