@@ -400,6 +400,20 @@ libvirt_loop_register(struct loop *lp)
 	return 0;
 }
 
+/* In a forked child: a loop of its own, the parent's entries forgotten
+ * (never freed nor touched: they belong to the parent's copy). */
+int
+libvirt_loop_forked(void)
+{
+	struct loop *lp = loop_create();
+
+	if (lp == NULL)
+		return -1;
+	memset(&lvl, 0, sizeof lvl);
+	lvl.lp = lp;
+	return 0;
+}
+
 /* The registered loop, or NULL. */
 struct loop *
 libvirt_loop_get(void)

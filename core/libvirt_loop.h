@@ -19,6 +19,10 @@ struct loop *libvirt_loop_get(void);
  * only where no libvirt callback is on the stack: at shutdown, after the
  * last connection was closed. */
 void libvirt_loop_drain(void);
+/* In a child forked from the daemon: forget the daemon's handles and
+ * timeouts (their fds and epoll set are shared with the parent and must not
+ * be touched) and give libvirt a loop of the child's own. 0, or -1. */
+int libvirt_loop_forked(void);
 /* Live handles and timeouts (tests, leak checks). */
 int libvirt_loop_nhandles(void);
 int libvirt_loop_ntimeouts(void);
