@@ -46,6 +46,9 @@ backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
 	case SPEC_UNIX:
 		b->ops = &backend_unix_ops;
 		break;
+	case SPEC_LIBVIRT:
+		b->ops = &backend_libvirt_ops;
+		break;
 	case SPEC_UDEV:
 		b->ops = &backend_udev_ops;
 		break;
@@ -56,6 +59,8 @@ backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
 		*cause = strdup("out of memory");
 		goto fail;
 	}
+	if (b->ops->init != NULL && b->ops->init(b, cause) == -1)
+		goto fail;
 	return b;
 fail:
 	backend_free(b);
@@ -159,6 +164,17 @@ backend_break(struct backend *b, int fd, int on)
 		return -1;
 	}
 	return b->ops->brk(b, fd, on);
+}
+
+/* Take the device from another program that holds it, where allowed. */
+int
+backend_force(struct backend *b, unsigned int hold_ms)
+{
+	if (b->ops->force == NULL) {
+		errno = EBUSY;
+		return -1;
+	}
+	return b->ops->force(b, hold_ms);
 }
 
 /* Ask a persistent backend to stop. */
@@ -273,6 +289,8 @@ backend_holder(struct backend *b, char *buf, size_t len)
 	const char *path;
 	pid_t pid = 0;
 
+	if (b->ops->holder != NULL)
+		return b->ops->holder(b, buf, len);
 	path = b->spec->kind == SPEC_UDEV ? backend_udev_path(b) : b->spec->path;
 	if (path == NULL || b->spec->kind == SPEC_UNIX)
 		goto none;

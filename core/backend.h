@@ -2,7 +2,8 @@
  * backend.h — where a device's bytes really come from: an exec: child on
  * its own pseudo-terminal, a pty: or tty: device, a unix: socket. Each kind
  * is a small table of operations in its own file (backend_exec.c,
- * backend_tty.c, backend_unix.c); this is the face console.c sees.
+ * backend_tty.c, backend_unix.c, backend_libvirt.c); this is the face
+ * console.c sees.
  * Not for relaying bytes: the console does that on the fd a backend gives.
  */
 #ifndef CONSOLEFS_BACKEND_H
@@ -46,6 +47,11 @@ int backend_gone(struct backend *b, int fd);
 /* Start (ON) or end a serial BREAK on FD: 0, or -1 with EOPNOTSUPP (not a
  * serial backend) or ENXIO (FD is -1: not open). */
 int backend_break(struct backend *b, int fd, int on);
+/* Take the device from the other program that holds it, where that is
+ * allowed (libvirt: another console client, with VIR_DOMAIN_CONSOLE_FORCE),
+ * and keep it HOLD_MS for the next backend_open: 0, or -1 with EBUSY (a lock
+ * file or flock, never broken; other kinds) or ENXIO (absent). */
+int backend_force(struct backend *b, unsigned int hold_ms);
 /* Ask a persistent backend to stop (SIGTERM to an exec: child). */
 void backend_stop(struct backend *b);
 /* The pid of a persistent backend's process not yet reaped, or 0. */

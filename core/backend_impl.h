@@ -11,7 +11,10 @@
 struct child;
 struct lock;
 
+struct backend_libvirt;
+
 struct backend_ops {
+	int	(*init)(struct backend *b, char **cause);	/* optional, at creation */
 	int	(*start)(struct backend *b);			/* persistent kinds */
 	int	(*ready)(struct backend *b);			/* persistent kinds */
 	int	(*open)(struct backend *b);			/* per-session kinds */
@@ -19,6 +22,8 @@ struct backend_ops {
 	int	(*gone)(struct backend *b, int fd);
 	int	(*brk)(struct backend *b, int fd, int on);	/* tty: only */
 	void	(*stop)(struct backend *b);
+	int	(*force)(struct backend *b, unsigned int hold_ms);	/* libvirt: only */
+	int	(*holder)(struct backend *b, char *buf, size_t len);	/* optional */
 	void	(*release)(struct backend *b);		/* before the free */
 	const char *(*state)(struct backend *b);
 };
@@ -45,6 +50,8 @@ struct backend {
 	struct line_saved	*saved;		/* termios before the open */
 	/* udev: */
 	struct backend_udev	*udev;
+	/* libvirt: */
+	struct backend_libvirt	*lv;
 };
 
 extern const struct backend_ops backend_exec_ops;
@@ -52,6 +59,7 @@ extern const struct backend_ops backend_pty_ops;
 extern const struct backend_ops backend_tty_ops;
 extern const struct backend_ops backend_unix_ops;
 extern const struct backend_ops backend_udev_ops;
+extern const struct backend_ops backend_libvirt_ops;
 
 /* Follow the ttys for a udev: backend (backend_udev.c): 0, or -1. */
 int backend_udev_watch(struct backend *b);

@@ -542,8 +542,11 @@ console_force(struct console *c, pid_t sid)
 		ring_clear(c->in);
 		console_close_fd(c);
 	}
-	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0) {
-		/* Never break another program's lock or flock. */
+	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0 &&
+	    backend_force(c->be, c->reserve_ms) == -1) {
+		/* Never break another program's lock or flock; a libvirt
+		 * backend can take its console from another libvirt client
+		 * (backend_force), and holds it for the reservation. */
 		errno = EBUSY;
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include "core/child.h"
 #include "core/config.h"
 #include "core/console.h"
+#include "core/libvirt_loop.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/path.h"
@@ -526,6 +527,12 @@ main(int argc, char **argv)
 		loop_set_spin(d.loop, LOOP_SPIN_US);
 	/* exec: programs start from the loop, a batch at a time. */
 	child_use_loop(d.loop);
+	/* libvirt runs on our loop; registered before any connection. */
+	if (libvirt_loop_register(d.loop) == -1) {
+		log_error("%s: cannot register the libvirt event loop: %s", __func__,
+		    strerror(errno));
+		goto out;
+	}
 	if ((d.sigfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC)) == -1 ||
 	    loop_add_fd(d.loop, d.sigfd, LOOP_READ, daemon_signal, &d) == -1) {
 		log_error("%s: cannot watch signals: %s", __func__, strerror(errno));
@@ -572,6 +579,9 @@ out:
 	source_runtime_free();
 	daemon_pid_file_remove(pid_file);
 	child_use_loop(NULL);
+	/* The last libvirt connections closed with the consoles: run the free
+	 * callbacks libvirt left with us while the loop still exists. */
+	libvirt_loop_drain();
 	if (d.sigfd != -1)
 		close(d.sigfd);
 	loop_free(d.loop);
