@@ -17,12 +17,13 @@
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/path.h"
+#include "core/opts.h"
 #include "core/proc.h"
 
 /* Parse TEXT into a backend; NULL and *CAUSE when it is not one. */
 struct backend *
-backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
-    void *arg, char **cause)
+backend_new(const char *text, const char *lock_dir, const struct opts *o,
+    backend_event_fn *fn, void *arg, char **cause)
 {
 	struct backend *b = calloc(1, sizeof *b);
 
@@ -47,7 +48,8 @@ backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
 		b->ops = &backend_unix_ops;
 		break;
 	case SPEC_LIBVIRT:
-		b->ops = &backend_libvirt_ops;
+		b->ops = o != NULL && o->capture ? &backend_libvirt_capture_ops :
+		    &backend_libvirt_ops;
 		break;
 	case SPEC_UDEV:
 		b->ops = &backend_udev_ops;
@@ -59,7 +61,7 @@ backend_new(const char *text, const char *lock_dir, backend_event_fn *fn,
 		*cause = strdup("out of memory");
 		goto fail;
 	}
-	if (b->ops->init != NULL && b->ops->init(b, cause) == -1)
+	if (b->ops->init != NULL && b->ops->init(b, o, cause) == -1)
 		goto fail;
 	return b;
 fail:
@@ -132,6 +134,13 @@ backend_set_env(struct backend *b, char *const env[])
 	free(b->env);
 	b->env = copy;
 	return 0;
+}
+
+/* A persistent backend's new fd after its end, or -1. */
+int
+backend_resume(struct backend *b)
+{
+	return b->ops->resume != NULL ? b->ops->resume(b) : -1;
 }
 
 /* Open for a session: an fd, or -1 with ENXIO or EBUSY. */

@@ -14,13 +14,17 @@
 
 struct backend;
 
-/* Called when a backend's state changes on its own (an exec: child exited). */
+/* Called when a backend's state changes on its own (an exec: child exited,
+ * a capturing libvirt: backend has a new stream for backend_resume). */
 typedef void backend_event_fn(struct backend *b, void *arg);
 
-/* Parse TEXT into a backend; locks go to LOCK_DIR. NULL and *CAUSE
- * (malloc'd) when TEXT is not a backend string. */
+struct opts;
+
+/* Parse TEXT into a backend with the device's settings O (NULL: defaults);
+ * locks go to LOCK_DIR. FN hears of changes the backend makes on its own.
+ * NULL and *CAUSE (malloc'd) when TEXT is not a backend string. */
 struct backend *backend_new(const char *text, const char *lock_dir,
-    backend_event_fn *fn, void *arg, char **cause);
+    const struct opts *o, backend_event_fn *fn, void *arg, char **cause);
 /* Free a backend, stopping what it started (NULL is ok). */
 void backend_free(struct backend *b);
 /* Whether the backend runs without sessions (exec:), started at creation. */
@@ -37,6 +41,9 @@ int backend_ready(struct backend *b);
 /* The extra environment of an exec: program, "KEY=VALUE" strings (copied;
  * NULL: none), for the next start: 0, or -1 ENOMEM. */
 int backend_set_env(struct backend *b, char *const env[]);
+/* A persistent backend whose fd ended and that can produce again (a
+ * capturing libvirt: console reopened): its new fd, or -1. */
+int backend_resume(struct backend *b);
 /* Open for a session: a non-blocking fd, or -1 with errno ENXIO (absent) or
  * EBUSY (another program holds it: backend_holder says who). */
 int backend_open(struct backend *b);

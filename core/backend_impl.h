@@ -12,11 +12,13 @@ struct child;
 struct lock;
 
 struct backend_libvirt;
+struct opts;
 
 struct backend_ops {
-	int	(*init)(struct backend *b, char **cause);	/* optional, at creation */
+	int	(*init)(struct backend *b, const struct opts *o, char **cause);	/* optional */
 	int	(*start)(struct backend *b);			/* persistent kinds */
 	int	(*ready)(struct backend *b);			/* persistent kinds */
+	int	(*resume)(struct backend *b);	/* persistent: a new fd after the end */
 	int	(*open)(struct backend *b);			/* per-session kinds */
 	void	(*close)(struct backend *b, int fd);
 	int	(*gone)(struct backend *b, int fd);
@@ -60,6 +62,7 @@ extern const struct backend_ops backend_tty_ops;
 extern const struct backend_ops backend_unix_ops;
 extern const struct backend_ops backend_udev_ops;
 extern const struct backend_ops backend_libvirt_ops;
+extern const struct backend_ops backend_libvirt_capture_ops;
 
 /* Follow the ttys for a udev: backend (backend_udev.c): 0, or -1. */
 int backend_udev_watch(struct backend *b);

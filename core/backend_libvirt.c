@@ -36,6 +36,7 @@
 #include "core/lock.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/opts.h"
 #include "core/proc.h"
 
 /* Where libvirtd takes its console lock files ("LCK.._pts_7", with its own
@@ -43,6 +44,7 @@
 #define LIBVIRT_LOCK_DIR	"/var/lock"
 #define LV_BUF			(64 * 1024)
 #define LV_PUMPS_PER_EVENT	16
+#define LV_RETRY_MS		2000	/* capture: while someone else has it */
 
 struct lv_pump {
 	char	 out[LV_BUF];	/* stream -> socket */
@@ -55,23 +57,28 @@ struct backend_libvirt {
 	struct backend			*b;
 	struct libvirt_conn		*conn;
 	struct libvirt_conn_listener	*listener;
+	int				 capture;	/* hold the console while idle */
+	int				 stopped;	/* capture: the console is going */
 	virStreamPtr			 st;		/* the open stream, or NULL */
 	int				 st_events;	/* what its callback asks for */
 	int				 st_cb;		/* a callback is registered */
 	int				 sock;		/* the pump's end, -1 */
 	int				 sock_mask;
-	int				 console_fd;	/* the console's end, -1 */
+	int				 console_fd;	/* the console's end until handed over */
 	int				 eof;		/* the stream ended */
 	int				 failed;	/* ... with an error */
 	int				 shut;		/* the socket was shut down */
 	struct lv_pump			*pump;
 	struct loop_timer		*hold;		/* a forced stream waits for its opener */
+	struct loop_timer		*retry;		/* capture: open again */
+	struct loop_timer		*reap;		/* capture: close an ended stream */
 	int				 busy;		/* a remote SAFE open was refused */
 	char				 busy_why[128];
 };
 
 static void lv_update(struct backend_libvirt *lv);
 static void lv_sock_event(struct loop *lp, int fd, int events, void *arg);
+static void lv_reap(struct loop *lp, void *arg);
 
 static struct loop *
 lv_loop(void)
@@ -221,6 +228,11 @@ lv_update(struct backend_libvirt *lv)
 	if (lv->eof && p->ooff == p->olen && !lv->shut) {
 		shutdown(lv->sock, SHUT_WR);
 		lv->shut = 1;
+		/* Capture: the console closes its end without telling us; the
+		 * stream is finished from a clean stack (not inside its own
+		 * callback), and what is in the socket stays readable. */
+		if (lv->capture && lv->reap == NULL)
+			lv->reap = loop_add_timer(lv_loop(), 0, lv_reap, lv);
 	}
 	if (lv->st_cb && ev != lv->st_events) {
 		virStreamEventUpdateCallback(lv->st, ev);
@@ -274,6 +286,10 @@ lv_stream_close(struct backend_libvirt *lv)
 		loop_del_timer(lv_loop(), lv->hold);
 		lv->hold = NULL;
 	}
+	if (lv->reap != NULL) {
+		loop_del_timer(lv_loop(), lv->reap);
+		lv->reap = NULL;
+	}
 	if (lv->st == NULL)
 		return;
 	if (lv->sock != -1 && !lv->eof && lv->pump != NULL) {
@@ -319,10 +335,11 @@ lv_stream_close(struct backend_libvirt *lv)
 	lv->eof = lv->failed = lv->shut = 0;
 }
 
-/* Open the console stream (FORCE: take it from another client). 0, or -1
- * with errno ENXIO (absent) or EBUSY (held by another client or a lock). */
+/* Open the console stream (FORCE: take it from another client; QUIET: a
+ * retry, logged only at debug level). 0, or -1 with errno ENXIO (absent)
+ * or EBUSY (held by another client or a lock). */
 static int
-lv_stream_open(struct backend_libvirt *lv, int force)
+lv_stream_open(struct backend_libvirt *lv, int force, int quiet)
 {
 	const struct spec *sp = lv->b->spec;
 	virConnectPtr vc;
@@ -354,8 +371,9 @@ lv_stream_open(struct backend_libvirt *lv, int force)
 		 * "Requested console pty ... is locked by another process" are
 		 * both OPERATION_FAILED; anything else means the device cannot
 		 * be opened now (not running, no such alias). */
-		log_info("%s: %s: %s", __func__, sp->text,
-		    e != NULL && e->message != NULL ? e->message : "cannot open the console");
+		log_msg(quiet ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO, "%s: %s: %s", __func__,
+		    sp->text, e != NULL && e->message != NULL ? e->message :
+		    "cannot open the console");
 		if (code == VIR_ERR_OPERATION_FAILED) {
 			lv->busy = 1;
 			snprintf(lv->busy_why, sizeof lv->busy_why, "%s",
@@ -483,6 +501,85 @@ none:
 
 /* ---- the operations ---- */
 
+/* The console's end, handed over: the console closes it from now on. */
+static int
+lv_hand(struct backend_libvirt *lv)
+{
+	int fd = lv->console_fd;
+
+	lv->console_fd = -1;
+	return fd;
+}
+
+/* Whether another program holds the guest's pty under minicom's name in
+ * our lock directory (guests of this host only): never taken from it. */
+static int
+lv_foreign_lock(struct backend_libvirt *lv, const char *pty)
+{
+	pid_t pid;
+
+	if (!libvirt_conn_local(lv->conn) || pty == NULL)
+		return 0;
+	if (lock_check(lv->b->lock_dir, pty, &pid) == -1 && errno == EBUSY &&
+	    pid != getpid()) {
+		log_debug("%s: %s: %s is locked by pid %d", __func__, lv->b->spec->text,
+		    pty, (int)pid);
+		return 1;
+	}
+	return 0;
+}
+
+static void lv_capture_try(struct backend_libvirt *lv);
+
+static void
+lv_retry_timer(struct loop *lp, void *arg)
+{
+	struct backend_libvirt *lv = arg;
+
+	(void)lp;
+	lv->retry = NULL;
+	lv_capture_try(lv);
+}
+
+static void
+lv_retry_later(struct backend_libvirt *lv)
+{
+	if (lv->retry == NULL && !lv->stopped)
+		lv->retry = loop_add_timer(lv_loop(), LV_RETRY_MS, lv_retry_timer, lv);
+}
+
+/* Capture: open the console while the guest runs and nobody else has it,
+ * and give it to the console (backend_resume). A refusal (virsh console
+ * has it, maybe after taking it from us with --force) is retried quietly
+ * every LV_RETRY_MS while the guest runs. */
+static void
+lv_capture_try(struct backend_libvirt *lv)
+{
+	const char *pty;
+
+	if (!lv->capture || lv->stopped || lv->st != NULL || lv_domain(lv, &pty) == NULL)
+		return;
+	if (lv_foreign_lock(lv, pty) || lv_stream_open(lv, 0, 1) == -1) {
+		lv_retry_later(lv);
+		return;
+	}
+	log_info("%s: %s: capturing", __func__, lv->b->spec->text);
+	lv->b->fn(lv->b, lv->b->arg);
+}
+
+/* Capture: the ended stream's last bytes are in the socket; close it, and
+ * try again later if the guest still runs (someone forced it away). */
+static void
+lv_reap(struct loop *lp, void *arg)
+{
+	struct backend_libvirt *lv = arg;
+
+	(void)lp;
+	lv->reap = NULL;
+	lv_stream_close(lv);
+	lv_retry_later(lv);
+}
+
 static void
 lv_conn_event(void *arg, struct libvirt_conn *c, enum libvirt_conn_event ev,
     struct libvirt_conn_domain *d)
@@ -490,20 +587,29 @@ lv_conn_event(void *arg, struct libvirt_conn *c, enum libvirt_conn_event ev,
 	struct backend_libvirt *lv = arg;
 
 	(void)c;
-	if (ev == LIBVIRT_CONN_DOWN) {
+	switch (ev) {
+	case LIBVIRT_CONN_DOWN:
 		lv->busy = 0;
 		if (lv->st != NULL)
 			lv_end(lv, 1, "the libvirt connection went away");
-		return;
+		break;
+	case LIBVIRT_CONN_UP:
+		lv_capture_try(lv);
+		break;
+	case LIBVIRT_CONN_DOMAIN:
+	case LIBVIRT_CONN_DOMAIN_GONE:
+		if (strcmp(libvirt_conn_domain_name(d), lv->b->spec->domain) != 0)
+			break;
+		if (ev == LIBVIRT_CONN_DOMAIN_GONE || !libvirt_conn_domain_active(d))
+			lv->busy = 0;	/* the stream itself reports the end */
+		else
+			lv_capture_try(lv);
+		break;
 	}
-	if (d == NULL || strcmp(libvirt_conn_domain_name(d), lv->b->spec->domain) != 0)
-		return;
-	if (ev == LIBVIRT_CONN_DOMAIN_GONE || !libvirt_conn_domain_active(d))
-		lv->busy = 0;
 }
 
 static int
-lv_init(struct backend *b, char **cause)
+lv_init(struct backend *b, const struct opts *o, char **cause)
 {
 	struct backend_libvirt *lv = calloc(1, sizeof *lv);
 
@@ -513,6 +619,7 @@ lv_init(struct backend *b, char **cause)
 	}
 	lv->b = b;
 	lv->sock = lv->console_fd = -1;
+	lv->capture = o != NULL && o->capture;
 	b->lv = lv;
 	/* Without the libvirt loop (a unit test of something else) the
 	 * backend is simply absent. */
@@ -528,6 +635,8 @@ lv_release(struct backend *b)
 
 	if (lv == NULL)
 		return;
+	if (lv->retry != NULL)
+		loop_del_timer(lv_loop(), lv->retry);
 	lv_stream_close(lv);
 	libvirt_conn_unlisten(lv->listener);
 	libvirt_conn_put(lv->conn);
@@ -535,19 +644,19 @@ lv_release(struct backend *b)
 	b->lv = NULL;
 }
 
+/* Per session: open the stream (or take the one forced for us). */
 static int
 lv_open(struct backend *b)
 {
 	struct backend_libvirt *lv = b->lv;
 	const char *pty;
-	pid_t pid;
 
 	if (lv->hold != NULL) {
 		/* Taken by force a moment ago for this opener. */
 		loop_del_timer(lv_loop(), lv->hold);
 		lv->hold = NULL;
 		if (!lv->eof)
-			return lv->console_fd;
+			return lv_hand(lv);
 		lv_stream_close(lv);
 	}
 	if (lv->st != NULL) {
@@ -558,36 +667,69 @@ lv_open(struct backend *b)
 		errno = ENXIO;
 		return -1;
 	}
-	if (libvirt_conn_local(lv->conn) && pty != NULL &&
-	    lock_check(b->lock_dir, pty, &pid) == -1 && errno == EBUSY && pid != getpid()) {
-		log_info("%s: %s: %s is locked by pid %d", __func__, b->spec->text, pty, (int)pid);
+	if (lv_foreign_lock(lv, pty)) {
 		errno = EBUSY;
 		return -1;
 	}
-	if (lv_stream_open(lv, 0) == -1)
+	if (lv_stream_open(lv, 0, 0) == -1)
 		return -1;
-	return lv->console_fd;
+	return lv_hand(lv);
 }
 
 static void
 lv_close(struct backend *b, int fd)
 {
-	struct backend_libvirt *lv = b->lv;
-
-	if (fd == lv->console_fd) {
-		/* Ours to close first: the pump reads the socket to its end. */
-		close(fd);
-		lv->console_fd = -1;
-	} else
-		close(fd);
-	lv_stream_close(lv);
+	/* The console's end first, so the pump reads it to its end. */
+	close(fd);
+	lv_stream_close(b->lv);
 }
 
 static int
 lv_gone(struct backend *b, int fd)
 {
 	(void)b, (void)fd;
-	return 1;	/* the stream ended: a new session opens a new one */
+	return 1;	/* the stream ended: the next one is a new stream */
+}
+
+/* Capture: the console is made; the stream, if it can be had now. */
+static int
+lv_start(struct backend *b)
+{
+	struct backend_libvirt *lv = b->lv;
+	const char *pty;
+
+	if (lv_domain(lv, &pty) == NULL)
+		return -1;
+	if (lv_foreign_lock(lv, pty) || lv_stream_open(lv, 0, 1) == -1) {
+		lv_retry_later(lv);
+		return -1;
+	}
+	return lv_hand(lv);
+}
+
+/* Capture: a stream opened since the console's fd ended. */
+static int
+lv_resume(struct backend *b)
+{
+	struct backend_libvirt *lv = b->lv;
+
+	if (lv->console_fd == -1 || lv->eof)
+		return -1;
+	return lv_hand(lv);
+}
+
+/* Capture: the console goes (the daemon stops): end the stream. */
+static void
+lv_stop(struct backend *b)
+{
+	struct backend_libvirt *lv = b->lv;
+
+	lv->stopped = 1;
+	if (lv->retry != NULL)
+		loop_del_timer(lv_loop(), lv->retry);
+	lv->retry = NULL;
+	if (lv->st != NULL)
+		lv_end(lv, 0, "stopping");
 }
 
 static void
@@ -602,32 +744,35 @@ lv_hold_expired(struct loop *lp, void *arg)
 	lv_stream_close(lv);
 }
 
-/* Take the console from another libvirt client now (it sees its stream
- * end) and keep it HOLD_MS for the next open. */
+/* Take the console from another libvirt client now (its stream ends) and
+ * give it to the console: per session, kept HOLD_MS for the next open;
+ * capturing, at once. */
 static int
 lv_force(struct backend *b, unsigned int hold_ms)
 {
 	struct backend_libvirt *lv = b->lv;
 	const char *pty;
-	pid_t pid;
 
-	if (lv->st != NULL)
+	if (lv->st != NULL && !lv->eof)
 		return 0;
 	if (lv_domain(lv, &pty) == NULL) {
 		errno = ENXIO;
 		return -1;
 	}
-	if (libvirt_conn_local(lv->conn) && pty != NULL &&
-	    lock_check(b->lock_dir, pty, &pid) == -1 && errno == EBUSY && pid != getpid()) {
+	if (lv_foreign_lock(lv, pty)) {
 		errno = EBUSY;
 		return -1;
 	}
-	if (lv_stream_open(lv, 1) == -1) {
+	lv_stream_close(lv);
+	if (lv_stream_open(lv, 1, 0) == -1) {
 		errno = EBUSY;
 		return -1;
 	}
 	log_info("%s: %s: taken from another libvirt client", __func__, b->spec->text);
-	lv->hold = loop_add_timer(lv_loop(), hold_ms, lv_hold_expired, lv);
+	if (lv->capture)
+		b->fn(b, b->arg);
+	else
+		lv->hold = loop_add_timer(lv_loop(), hold_ms, lv_hold_expired, lv);
 	return 0;
 }
 
@@ -641,11 +786,25 @@ lv_state(struct backend *b)
 	return b->state;
 }
 
+/* capture = no (the default): a stream per session. */
 const struct backend_ops backend_libvirt_ops = {
 	.init = lv_init,
 	.open = lv_open,
 	.close = lv_close,
 	.gone = lv_gone,
+	.force = lv_force,
+	.holder = lv_holder,
+	.release = lv_release,
+	.state = lv_state,
+};
+
+/* capture = yes: the stream is held while the guest runs, session or not. */
+const struct backend_ops backend_libvirt_capture_ops = {
+	.init = lv_init,
+	.start = lv_start,
+	.resume = lv_resume,
+	.gone = lv_gone,
+	.stop = lv_stop,
 	.force = lv_force,
 	.holder = lv_holder,
 	.release = lv_release,

@@ -135,6 +135,25 @@ console_close_fd(struct console *c)
 	c->draining = 0;
 }
 
+/* A persistent backend whose fd ended may come back by itself with a new
+ * one (backend_resume: a capturing libvirt: console reopened after its
+ * guest started again or virsh let go of it). */
+static void
+console_resume(struct console *c)
+{
+	int fd;
+
+	if (c->fd != -1 || !backend_persistent(c->be) || (fd = backend_resume(c->be)) == -1)
+		return;
+	log_info("%s: %s: backend back", __func__, c->name);
+	c->fd = fd;
+	c->ended = 0;
+	c->hup = 0;
+	c->mask = 0;
+	console_watch(c);
+	console_wake(c);
+}
+
 /* The backend will produce nothing more on this fd. */
 static void
 console_end(struct console *c, const char *why)
@@ -144,6 +163,7 @@ console_end(struct console *c, const char *why)
 	ring_clear(c->in);
 	console_close_fd(c);
 	console_wake(c);
+	console_resume(c);
 }
 
 static void
@@ -165,6 +185,7 @@ console_backend_event(struct backend *b, void *arg)
 	struct console *c = arg;
 
 	(void)b;
+	console_resume(c);
 	/* An exec: child was reaped; if its terminal already hung up, that
 	 * was the end; otherwise the EIO after the last output will be. */
 	if (c->hup && c->fd != -1)
@@ -288,7 +309,8 @@ console_new(struct loop *lp, const char *name, const char *backend,
 	    (c->in = ring_new(CONSOLE_IN_SIZE)) == NULL ||
 	    (c->scroll = ring_new(opts->scrollback)) == NULL)
 		goto nomem;
-	c->be = backend_new(backend, opts->lock_dir, console_backend_event, c, cause);
+	c->be = backend_new(backend, opts->lock_dir, opts->opts, console_backend_event, c,
+	    cause);
 	if (c->be == NULL)
 		goto fail;
 	if (opts->opts != NULL && backend_set_env(c->be, opts->opts->env) == -1)
@@ -387,7 +409,12 @@ console_open(struct console *c, const struct console_peer *peer,
 		/* An exec: program still waiting for its turn starts now: the
 		 * open waits for that one spawn, not for the queue. */
 		if (c->fd == -1 || backend_ready(c->be) == -1) {
-			errno = ENXIO;
+			char who[256];
+
+			/* Ended or not there; or held by another program (virsh
+			 * console took a capturing libvirt: console). */
+			errno = c->fd == -1 && backend_holder(c->be, who, sizeof who) == 0 ?
+			    EBUSY : ENXIO;
 			return NULL;
 		}
 	} else if (c->fd == -1) {
