@@ -580,7 +580,8 @@ config_opts_inherit(struct opts *o, unsigned int set, const struct opts *base)
 /* Resolve every device's settings once the whole file has been read:
  * defaults, then [global], then its section, then its own lines. A
  * [libvirt] section does not inherit [global]'s capture: libvirt devices
- * capture only when their section says so. */
+ * capture only when their section says so (and a libvirt: backend line in a
+ * [domain] section only when it or its section says so). */
 static int
 config_resolve(struct config *cf)
 {
@@ -593,9 +594,16 @@ config_resolve(struct config *cf)
 	for (struct config_domain *d = cf->domains; d != NULL; d = d->next) {
 		if (config_opts_inherit(&d->opts, d->opts_set, &cf->opts) == -1)
 			return -1;
-		for (struct config_device *v = d->devices; v != NULL; v = v->next)
+		for (struct config_device *v = d->devices; v != NULL; v = v->next) {
 			if (config_opts_inherit(&v->opts, v->opts_set, &d->opts) == -1)
 				return -1;
+			/* A libvirt: console captures only when its line or its
+			 * section asks, as in [libvirt]: holding it idle makes
+			 * virsh console need --force. */
+			if (strncmp(v->backend, "libvirt:", 8) == 0 &&
+			    !((v->opts_set | d->opts_set) & (1u << O_CAPTURE)))
+				v->opts.capture = 0;
+		}
 	}
 	for (struct config_libvirt *l = cf->libvirts; l != NULL; l = l->next) {
 		if (opts_copy(&lv, &cf->opts) == -1)

@@ -559,6 +559,20 @@ test_options(void **state)
 	assert_null(l->next);
 	config_free(cf);
 
+	/* A libvirt: line in a [domain] captures only when it or its section
+	 * says so, not by [global]'s default. */
+	cf = load_ok("[domain a]\nserial0 = libvirt:qemu:///system#a/serial0\n"
+	    "pty0 = pty:/dev/pts/9\n"
+	    "[domain b]\ncapture = yes\nserial0 = libvirt:qemu:///system#b/serial0\n"
+	    "[domain c]\nserial0 = libvirt:qemu:///system#c/serial0\nserial0.capture = yes\n",
+	    NULL);
+	v = cf->domains->devices;
+	assert_int_equal(v->opts.capture, 0);
+	assert_int_equal(v->next->opts.capture, 1);		/* pty: keeps the default */
+	assert_int_equal(cf->domains->next->devices->opts.capture, 1);
+	assert_int_equal(cf->domains->next->next->devices->opts.capture, 1);
+	config_free(cf);
+
 	cf = load_ok("[global]\nhost_serial = yes\nhost_serial_exclude = ttyS0 ttyS1\n", NULL);
 	assert_int_equal(cf->host_serial, 1);
 	assert_string_equal(cf->host_serial_exclude[1], "ttyS1");
