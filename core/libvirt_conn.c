@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "core/libvirt_conn.h"
 #include "core/libvirt_loop.h"
 #include "core/log.h"
@@ -48,13 +49,14 @@
 #define LVC_KEEPALIVE_COUNT	2	/* unanswered pings before giving up */
 #define LVC_BACKOFF_MIN_MS	1000
 #define LVC_BACKOFF_MAX_MS	30000
-#define LVC_PROBE_SECS		"20"
-#define LVC_PROBE_MS		20000
+#define LVC_PROBE_SECS		"10"
+#define LVC_PROBE_MS		10000
 
 struct libvirt_conn_domain {
 	struct libvirt_conn		*conn;
 	char				*name;
 	unsigned char			 uuid[VIR_UUID_BUFLEN];
+	char				 uuid_key[VIR_UUID_BUFLEN * 2 + 1];	/* hex */
 	int				 active;
 	unsigned int			 runs;
 	char			       **aliases;
@@ -90,8 +92,10 @@ struct libvirt_conn {
 	char				 probe_msg[512];
 	size_t				 probe_len;
 	struct loop_timer		*probe_timer;
-	struct libvirt_conn_domain	*domains;
+	struct libvirt_conn_domain	*domains;	/* the order first seen */
 	struct libvirt_conn_domain	*last;
+	struct hash			*by_name;
+	struct hash			*by_uuid;	/* by uuid_key */
 	struct libvirt_conn_listener	*listeners;
 	int				 notifying;	/* depth */
 	struct libvirt_conn		*next;		/* all connections */
@@ -255,13 +259,20 @@ libvirt_conn_parse_devices(const char *xml, char ***aliases, char ***ptys, size_
 	return rc;
 }
 
+static void
+lvc_uuid_key(const unsigned char *uuid, char *key)
+{
+	for (int i = 0; i < VIR_UUID_BUFLEN; i++)
+		snprintf(key + 2 * i, 3, "%02x", uuid[i]);
+}
+
 static struct libvirt_conn_domain *
 lvc_find_uuid(const struct libvirt_conn *c, const unsigned char *uuid)
 {
-	for (struct libvirt_conn_domain *d = c->domains; d != NULL; d = d->next)
-		if (memcmp(d->uuid, uuid, VIR_UUID_BUFLEN) == 0)
-			return d;
-	return NULL;
+	char key[VIR_UUID_BUFLEN * 2 + 1];
+
+	lvc_uuid_key(uuid, key);
+	return hash_get(c->by_uuid, key);
 }
 
 /* Tell every listener; they may unlisten, or drop references (C is held). */
@@ -292,6 +303,8 @@ lvc_domain_gone(struct libvirt_conn *c, struct libvirt_conn_domain *d, int tell)
 {
 	if (tell)
 		lvc_notify(c, LIBVIRT_CONN_DOMAIN_GONE, d);
+	hash_del(c->by_name, d->name);
+	hash_del(c->by_uuid, d->uuid_key);
 	if (d->prev != NULL)
 		d->prev->next = d->next;
 	else
@@ -352,6 +365,15 @@ lvc_refresh(struct libvirt_conn *c, virDomainPtr dom, int tell)
 		}
 		d->conn = c;
 		memcpy(d->uuid, uuid, sizeof d->uuid);
+		lvc_uuid_key(uuid, d->uuid_key);
+		if (hash_put(c->by_name, d->name, d) == -1 ||
+		    hash_put(c->by_uuid, d->uuid_key, d) == -1) {
+			hash_del(c->by_name, d->name);
+			lvc_domain_free(d);
+			lvc_free_devs(aliases, ptys, n);
+			log_error("%s: out of memory", __func__);
+			return;
+		}
 		d->prev = c->last;
 		if (c->last != NULL)
 			c->last->next = d;
@@ -360,7 +382,7 @@ lvc_refresh(struct libvirt_conn *c, virDomainPtr dom, int tell)
 		c->last = d;
 		log_debug("%s: %s: guest %s (%s, %zu console device(s))", __func__, c->uri,
 		    name, active ? "running" : "shut off", n);
-	} else if (active != d->active)
+	} else if (active != d->active && tell)
 		log_info("%s: %s: guest %s %s", __func__, c->uri, name,
 		    active ? "started" : "stopped");
 	if (active && !d->active)
@@ -723,7 +745,12 @@ libvirt_conn_get(const char *uri)
 		xmlInitParser();
 		lvc_initialized = 1;
 	}
-	if ((c = calloc(1, sizeof *c)) == NULL || (c->uri = strdup(uri)) == NULL) {
+	if ((c = calloc(1, sizeof *c)) == NULL || (c->uri = strdup(uri)) == NULL ||
+	    (c->by_name = hash_new()) == NULL || (c->by_uuid = hash_new()) == NULL) {
+		if (c != NULL) {
+			hash_free(c->by_name);
+			free(c->uri);
+		}
 		free(c);
 		return NULL;
 	}
@@ -764,6 +791,8 @@ libvirt_conn_put(struct libvirt_conn *c)
 		c->domains = d->next;
 		lvc_domain_free(d);
 	}
+	hash_free(c->by_name);
+	hash_free(c->by_uuid);
 	while ((l = c->listeners) != NULL) {
 		c->listeners = l->next;
 		free(l);
@@ -843,10 +872,7 @@ libvirt_conn_domain_next(const struct libvirt_conn_domain *d)
 struct libvirt_conn_domain *
 libvirt_conn_domain_find(const struct libvirt_conn *c, const char *name)
 {
-	for (struct libvirt_conn_domain *d = c->domains; d != NULL; d = d->next)
-		if (strcmp(d->name, name) == 0)
-			return d;
-	return NULL;
+	return hash_get(c->by_name, name);
 }
 
 const char *
