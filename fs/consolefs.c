@@ -27,6 +27,7 @@
 #include "core/source_host.h"
 #include "core/udev.h"
 #include "core/source_runtime.h"
+#include "core/source_libvirt.h"
 #include "fs/fs.h"
 #include "fs/mountpoint.h"
 
@@ -41,6 +42,7 @@ struct daemon {
 	int			 config_missing_ok;
 	struct loop		*loop;
 	struct registry		*reg;
+	struct source_libvirt	*libvirt;
 	struct fs		*fs;
 	int			 sigfd;
 	int			 stopping;
@@ -251,6 +253,8 @@ daemon_reload(struct daemon *d)
 		goto out;
 	}
 	source_runtime_set_opts(&cf->opts);
+	/* libvirt first: it gives up names the file now claims. */
+	source_libvirt_apply(d->libvirt, cf);
 	if (daemon_apply(d->reg, cf, &cause) == -1)
 		log_error("%s: reloaded %s with errors: %s", __func__, d->config_path,
 		    cause ? cause : "?");
@@ -545,6 +549,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	source_runtime_set_opts(&cf->opts);
+	if ((d.libvirt = source_libvirt_new(d.reg)) == NULL) {
+		log_error("%s: %s", __func__, strerror(errno));
+		goto out;
+	}
+	source_libvirt_apply(d.libvirt, cf);
 	if (daemon_apply(d.reg, cf, &cause) == -1) {
 		log_error("%s: %s", __func__, cause ? cause : "cannot start");
 		goto out;
@@ -574,6 +583,7 @@ out:
 	}
 	fs_free(d.fs);
 	source_host_free();
+	source_libvirt_free(d.libvirt);
 	registry_free(d.reg);
 	udev_free();
 	source_runtime_free();
