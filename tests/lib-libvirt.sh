@@ -10,7 +10,8 @@
 # /var/cache/libvirt is shared (probing QEMU takes seconds to a minute).
 # QEMU runs as root here: /dev/kvm is root's only on a machine without udev,
 # and libvirt then re-probes QEMU at every define when its user cannot
-# open it. Guests boot tests/guest's kernel and initramfs under TCG.
+# open it; and in no cgroup (libvirt would leave directories in the host's
+# /sys/fs/cgroup). Guests boot tests/guest's kernel and initramfs under TCG.
 # Everything is stopped by pid and removed at exit, even on failure.
 
 LV_DRIVER=$(ls /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so 2>/dev/null | head -n1)
@@ -89,7 +90,9 @@ EOF
 	cat > "$LV/virtlogd.conf" <<EOF
 log_outputs = "3:file:$LV/virtlogd.log"
 EOF
-	printf 'user = "root"\ngroup = "root"\n' > "$LV/qemu.conf"
+	# No cgroups: libvirt would leave machine/ directories in every
+	# controller of the host's /sys/fs/cgroup.
+	printf 'user = "root"\ngroup = "root"\ncgroup_controllers = [ ]\n' > "$LV/qemu.conf"
 	# The namespace: a private /run (with the host's /run/lock bound back),
 	# private libvirt directories; virtlogd holds it, libvirtd joins it.
 	unshare -m --propagation private -- sh -ec "
