@@ -52,6 +52,7 @@
 #include "core/child.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/path.h"
 #include "core/proc.h"
 
 #define CHILD_BATCH_US		10000
@@ -180,6 +181,22 @@ child_dequeue(struct child *c)
 	c->qprev = c->qnext = NULL;
 }
 
+/* stat() FILE into *ST, or (ST NULL) check it may be executed, walking its
+ * path with core/path.c: -1 with EDEADLK when it leads into our mount. */
+static int
+child_check(const char *file, struct stat *st)
+{
+	int fd = path_resolve(file, NULL, 0), r, saverr;
+
+	if (fd == -1)
+		return -1;
+	r = st != NULL ? fstat(fd, st) : faccessat(fd, "", X_OK, AT_EMPTY_PATH);
+	saverr = errno;
+	close(fd);
+	errno = saverr;
+	return r;
+}
+
 /* Find CMD the way execvp does, but in ENV's PATH: 0 and the file in BUF,
  * or an errno (EACCES when one was found but cannot be executed). */
 static int
@@ -193,7 +210,10 @@ child_lookup(const char *cmd, char *const env[], char *buf, size_t len)
 	if (strchr(cmd, '/') != NULL) {
 		if (snprintf(buf, len, "%s", cmd) >= (int)len)
 			return ENAMETOOLONG;
-		return 0;
+		/* The loop waits for the clone(CLONE_VFORK) child's execve: a
+		 * path into our own mount would have it wait for itself
+		 * (core/path.c). Other errors are execve's to report. */
+		return child_check(buf, NULL) == -1 && errno == EDEADLK ? EDEADLK : 0;
 	}
 	for (char *const *v = env; v != NULL && *v != NULL; v++)
 		if (strncmp(*v, "PATH=", 5) == 0)
@@ -208,8 +228,11 @@ child_lookup(const char *cmd, char *const env[], char *buf, size_t len)
 			n = snprintf(buf, len, "%s", cmd);
 		else
 			n = snprintf(buf, len, "%.*s/%s", (int)(end - p), p, cmd);
-		if (n < (int)len && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
+		if (n < (int)len && child_check(buf, &st) == -1) {
+			if (errno == EDEADLK)
+				return EDEADLK;
+		} else if (n < (int)len && S_ISREG(st.st_mode)) {
+			if (child_check(buf, NULL) == 0)
 				return 0;
 			e = EACCES;
 		}
@@ -371,7 +394,8 @@ child_exec(struct child *c, char **cause)
 		e = child_clone(&pid, file, c->argv, c->env, c->tty);
 	close(slave);
 	if (e != 0) {
-		if (asprintf(cause, "cannot execute %s: %s", c->argv[0], strerror(e)) == -1)
+		if (asprintf(cause, "cannot execute %s: %s", c->argv[0], e == EDEADLK ?
+		    "path enters the consolefs mount" : strerror(e)) == -1)
 			*cause = NULL;
 		errno = e;
 		return -1;
