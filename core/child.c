@@ -197,6 +197,33 @@ child_check(const char *file, struct stat *st)
 	return r;
 }
 
+/* A #! line names an interpreter that the kernel looks up in the child,
+ * while the loop waits: check it the same way, as deep as the kernel
+ * follows interpreters. -1 with EDEADLK when one leads into our mount. */
+static int
+child_check_script(const char *file, int depth)
+{
+	char line[256], *p;
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (depth > 4 || child_check(file, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	if ((fd = path_open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) == -1)
+		return errno == EDEADLK ? -1 : 0;
+	n = read(fd, line, sizeof line - 1);
+	close(fd);
+	if (n < 3 || line[0] != '#' || line[1] != '!')
+		return 0;
+	line[n] = '\0';
+	p = line + 2 + strspn(line + 2, " \t");
+	p[strcspn(p, " \t\n")] = '\0';
+	if (child_check(p, NULL) == -1 && errno == EDEADLK)
+		return -1;
+	return child_check_script(p, depth + 1);
+}
+
 /* Find CMD the way execvp does, but in ENV's PATH: 0 and the file in BUF,
  * or an errno (EACCES when one was found but cannot be executed). */
 static int
@@ -213,7 +240,10 @@ child_lookup(const char *cmd, char *const env[], char *buf, size_t len)
 		/* The loop waits for the clone(CLONE_VFORK) child's execve: a
 		 * path into our own mount would have it wait for itself
 		 * (core/path.c). Other errors are execve's to report. */
-		return child_check(buf, NULL) == -1 && errno == EDEADLK ? EDEADLK : 0;
+		if ((child_check(buf, NULL) == -1 && errno == EDEADLK) ||
+		    child_check_script(buf, 0) == -1)
+			return EDEADLK;
+		return 0;
 	}
 	for (char *const *v = env; v != NULL && *v != NULL; v++)
 		if (strncmp(*v, "PATH=", 5) == 0)
@@ -233,7 +263,7 @@ child_lookup(const char *cmd, char *const env[], char *buf, size_t len)
 				return EDEADLK;
 		} else if (n < (int)len && S_ISREG(st.st_mode)) {
 			if (child_check(buf, NULL) == 0)
-				return 0;
+				return child_check_script(buf, 0) == -1 ? EDEADLK : 0;
 			e = EACCES;
 		}
 		if (*end == '\0')

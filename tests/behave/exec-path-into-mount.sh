@@ -3,7 +3,8 @@
 # not run: the daemon waits for the start of the program it spawns
 # (clone with CLONE_VFORK), so an execve that looked itself up in the mount
 # would freeze it. An unprivileged user who owns a directory on the path
-# (named directly, or through PATH) plants links into the mount; the state
+# (named directly, or through PATH) plants links into the mount, or a
+# script whose #! line names an interpreter there; the state
 # says "failed: cannot execute ...: path enters the consolefs mount" and the
 # daemon answers for the other console throughout. (Before: the daemon
 # hung in clone for good, at start or at the reload that added the device.)
@@ -15,12 +16,15 @@ chown -R 65534:65534 "$T/home"
 as_user() { setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
 as_user ln -s "$MNT/d/console0" "$T/home/tool"
 as_user ln -s "$MNT/d/nothere" "$T/home/bin/tool2"
+# A script of the user's whose #! line names an interpreter in the mount.
+as_user sh -c "printf '#!$MNT/d/interp\necho hi\n' > '$T/home/script'; chmod 755 '$T/home/script'"
 cat > "$CONF" <<EOF
 [domain d]
 console0 = exec:/bin/cat
 direct = exec:$T/home/tool
 bypath = exec:tool2
 bypath.env = PATH=$T/home/bin:/usr/bin:/bin
+script = exec:$T/home/script
 EOF
 mount_fs
 answers_fast "$MNT/d/console0"
@@ -30,6 +34,9 @@ wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$MNT/d/direct' 2>
 want="failed: cannot execute tool2: path enters the consolefs mount"
 wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$MNT/d/bypath' 2>/dev/null)\" = '$want' ]" ||
 	fail "bypath: state '$(xattr "$MNT/d/bypath" user.state)'"
+want="failed: cannot execute $T/home/script: path enters the consolefs mount"
+wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$MNT/d/script' 2>/dev/null)\" = '$want' ]" ||
+	fail "script: state '$(xattr "$MNT/d/script" user.state)'"
 note "direct: $(xattr "$MNT/d/direct" user.state)"
 
 # The same device added by a reload while the daemon serves.
