@@ -32,7 +32,9 @@ int backend_persistent(const struct backend *b);
 /* Start a persistent backend: its fd (non-blocking), or -1 (the state
  * says why). An exec: program starts a moment later, from the loop, in
  * its turn (state "starting" until then); the fd is its pty master, which
- * reads EIO if it cannot start, as when it exits. */
+ * reads EIO if it cannot start, as when it exits. Calling it again (a
+ * restart) gives a new pty and forgets the previous program, which it
+ * does not stop: backend_stop first if it may still run. */
 int backend_start(struct backend *b);
 /* Before a session uses a persistent backend: an exec: program still
  * waiting for its turn starts now. 0, or -1 with ENXIO when it could not
