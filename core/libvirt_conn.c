@@ -664,15 +664,30 @@ lvc_probe(struct libvirt_conn *c)
 		char msg[512];
 		virConnectPtr vc;
 		sigset_t none;
-		int len;
+		int len, null;
 
 		/* The probe: no terminal for ssh to prompt on, default signals,
-		 * libvirt on a loop of its own (the daemon's epoll set is shared
-		 * with us across fork and must not be touched). */
+		 * none of the daemon's fds (/dev/fuse above all: a copy here
+		 * would keep the mount alive, unanswered, if the daemon died
+		 * while we wait), a time limit of its own for that case, and
+		 * libvirt on a loop of its own (the daemon's epoll set would be
+		 * shared with us across fork). */
 		setsid();
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		close(p[0]);
+		if (dup2(p[1], 3) == -1)
+			_exit(1);
+		p[1] = 3;
+		if (close_range(4, ~0U, 0) == -1)
+			for (int fd = 4; fd < 1024; fd++)
+				close(fd);
+		if ((null = open("/dev/null", O_RDWR)) != -1)
+			for (int fd = 0; fd < 3; fd++)
+				if (fd != null)
+					dup2(null, fd);
+		if (null > 3)
+			close(null);
+		alarm(LVC_PROBE_MS / 1000 + 5);
 		if (libvirt_loop_forked() == -1)
 			_exit(1);
 		vc = virConnectOpen(c->uri);

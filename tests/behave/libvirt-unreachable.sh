@@ -5,8 +5,9 @@
 # libvirtd, or ssh to a host that has gone, looks like to virConnectOpen,
 # which has no timeout of its own). consolefs opens remote URIs only after a
 # forked probe connected: the mount answers at once, another domain's
-# console works, the probe is killed after 10 s and tried again later,
-# and SIGTERM stops the daemon at once, probe included.
+# console works, the probe holds none of the daemon's files, it is killed
+# after 10 s and tried again later, and SIGTERM stops the daemon at once,
+# probe included.
 . "$(dirname "$0")/../lib.sh"
 need python3
 # The silent server: accepts, keeps every connection open, never writes.
@@ -48,6 +49,13 @@ probes() { pgrep -P "$DAEMON_PID" -x consolefs; }
 wait_for 5 probes >/dev/null || fail "no probe process"
 probe=$(probes | head -n1)
 [ "$(ps -o pgid= -p "$probe" | tr -d ' ')" = "$probe" ] || fail "the probe is not a process group leader"
+# ... holding none of the daemon's fds (a /dev/fuse would keep the mount
+# alive if the daemon died).
+no_fuse() {
+	wait_for 5 sh -c "! ls -l /proc/$1/fd 2>/dev/null | grep -q fuse" ||
+	    { ls -l "/proc/$1/fd" >&2; fail "the probe holds /dev/fuse"; }
+}
+no_fuse "$probe"
 # ... killed after 10 s, logged, and a new one tried later.
 wait_for 15 grep -q "cannot connect to qemu+tcp://127.0.0.1:$PORT/system: no answer within 10 s" "$DAEMON_LOG" ||
     fail "no 'no answer within 10 s' in the daemon log"
@@ -56,6 +64,7 @@ note "probe given up after $((SECONDS - t0)) s"
 new_probe() { probes | grep -qvx "$probe"; }
 wait_for 5 new_probe || fail "no second probe after the back-off"
 probe=$(probes | grep -vx "$probe" | head -n1)
+no_fuse "$probe"
 timeout 5 ls "$MNT" >/dev/null || fail "the mount does not answer during the second probe"
 t1=$SECONDS
 stop_fs || fail "the daemon exited with status $? on SIGTERM"
