@@ -67,9 +67,9 @@ libvirt_start_libvirtd() {
 	wait_for 20 lvsh uri >/dev/null 2>&1 || fail "libvirtd does not answer: $(tail -n3 "$LV/libvirtd.log")"
 }
 
-# Stop libvirtd by pid (SIGTERM; the guests keep running).
+# Stop libvirtd by pid with signal $1 (default TERM); the guests keep running.
 libvirt_stop_libvirtd() {
-	kill -TERM "$LV_LIBVIRTD_PID"
+	kill -"${1:-TERM}" "$LV_LIBVIRTD_PID"
 	wait_for 10 proc_ended "$LV_LIBVIRTD_PID" || fail "libvirtd (pid $LV_LIBVIRTD_PID) did not stop"
 	LV_OLD_LIBVIRTD+=("$LV_LIBVIRTD_PID")
 	LV_LIBVIRTD_PID=

@@ -15,13 +15,15 @@
 #    itself (what the guest prints later is in serial0.log);
 #  - virsh destroy with a session open: the session reads end of file, then
 #    ENXIO; virsh start: present again on its new pty, no reload;
-#  - libvirtd killed (by pid) and started again: consolefs reconnects and
-#    the console works;
-#  - reload with capture = no: virsh console works while consolefs idles;
+#  - libvirtd killed (SIGKILL, by pid) and started again: consolefs
+#    reconnects and the console works;
 #  - consolectl list shows the guest, consolectl attach works on it;
+#  - reload with capture = no: virsh console works while consolefs idles;
+#  - the section replaced by one with a remote URI (qemu+ext, through a
+#    probe) and a prefix: the guest is far-NAME, same UUID, console works;
 #  - virsh undefine: the directory goes.
 . "$(dirname "$0")/../lib.sh"
-need tmux python3 getfattr setfattr
+need tmux python3 getfattr setfattr socat
 . "$TOP/tests/lib-libvirt.sh"
 BOOT_SECS=${BOOT_SECS:-60}
 
@@ -131,7 +133,7 @@ wait_for $BOOT_SECS two_boots || { tr -d '\r' <"$F.log" | tail -n 8 >&2; fail "n
 round_trip 8 "after destroy and start"
 
 # --- libvirtd killed and started again: reconnect, the console works ---
-libvirt_stop_libvirtd
+libvirt_stop_libvirtd KILL
 wait_for 10 state_is absent || fail "user.state with libvirtd gone: $(state)"
 [ "$(open_errno "$F")" = ENXIO ] || fail "open with libvirtd gone: $(open_errno "$F"), not ENXIO"
 [ -d "$D" ] || fail "the domain went away with libvirtd"
@@ -161,6 +163,21 @@ tmux_wait free "^FREE-22"
 tmux_keys free C-]
 tmux_wait free "VIRSH3-ENDED"
 round_trip 10 "per-session stream"
+
+# --- a remote URI (the ext transport: a command relays the connection),
+# opened after a probe; the section replaced by a reload, with a prefix ---
+printf '#!/bin/sh\nexec socat - UNIX-CONNECT:%s/sock/libvirt-sock\n' "$LV" > "$LV/ext.sh"
+chmod 755 "$LV/ext.sh"
+printf '[libvirt far]\nuri = qemu+ext:///system?command=%s/ext.sh\nprefix = far\n' "$LV" > "$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for 10 test ! -e "$D" || fail "$D is still there after its section went"
+D=$MNT/far-$G
+F=$D/serial0
+wait_for 15 test -e "$F" || { ls "$MNT" >&2; fail "no $F through the remote URI"; }
+grep -q "probe pid" "$DAEMON_LOG" || fail "the remote URI was opened without a probe"
+[ "$(xattr "$D" user.uuid)" = "$uuid" ] || fail "far-$G has user.uuid '$(xattr "$D" user.uuid)'"
+wait_for 10 state_is present || fail "far-$G/serial0: $(state)"
+round_trip 11 "through the remote URI"
 
 # --- undefine: the directory goes ---
 lvsh destroy "$G" >/dev/null
