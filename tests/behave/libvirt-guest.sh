@@ -15,10 +15,12 @@
 #    itself (what the guest prints later is in serial0.log);
 #  - virsh destroy with a session open: the session reads end of file, then
 #    ENXIO; virsh start: present again on its new pty, no reload;
-#  - libvirtd killed (SIGKILL, by pid) and started again: consolefs
-#    reconnects and the console works;
+#  - libvirtd killed (by pid) and started again: consolefs reconnects and
+#    the console works;
 #  - consolectl list shows the guest, consolectl attach works on it;
 #  - reload with capture = no: virsh console works while consolefs idles;
+#  - a [domain] of the guest's name added by a reload wins; removed, the
+#    guest is back;
 #  - the section replaced by one with a remote URI (qemu+ext, through a
 #    probe) and a prefix: the guest is far-NAME, same UUID, console works;
 #  - virsh undefine: the directory goes.
@@ -133,7 +135,10 @@ wait_for $BOOT_SECS two_boots || { tr -d '\r' <"$F.log" | tail -n 8 >&2; fail "n
 round_trip 8 "after destroy and start"
 
 # --- libvirtd killed and started again: reconnect, the console works ---
-libvirt_stop_libvirtd KILL
+# (SIGTERM: after a SIGKILL libvirtd leaves its console lock LCK.._pts_N
+# behind, and the next libvirtd honours it for as long as the dead one is
+# an unreaped zombie, which here can be a while.)
+libvirt_stop_libvirtd TERM
 wait_for 10 state_is absent || fail "user.state with libvirtd gone: $(state)"
 [ "$(open_errno "$F")" = ENXIO ] || fail "open with libvirtd gone: $(open_errno "$F"), not ENXIO"
 [ -d "$D" ] || fail "the domain went away with libvirtd"
@@ -163,6 +168,18 @@ tmux_wait free "^FREE-22"
 tmux_keys free C-]
 tmux_wait free "VIRSH3-ENDED"
 round_trip 10 "per-session stream"
+
+# --- a [domain] of the same name wins over the guest, and gives it back ---
+printf '[libvirt local]\nuri = %s\n[domain %s]\nconsole0 = exec:/bin/cat\n' "$LV_URI" "$G" > "$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for 10 test -e "$D/console0" || fail "the configured [domain $G] did not take the name"
+[ ! -e "$F" ] || fail "the guest's serial0 is still there beside the configured domain"
+[ "$(xattr "$D" user.uuid)" != "$uuid" ] || fail "the configured domain has the guest's UUID"
+printf '[libvirt local]\nuri = %s\n' "$LV_URI" > "$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for 10 test -e "$F" || fail "the guest did not come back when the [domain] went"
+[ "$(xattr "$D" user.uuid)" = "$uuid" ] || fail "the guest came back with user.uuid '$(xattr "$D" user.uuid)'"
+[ ! -e "$D/console0" ] || fail "the configured console0 stayed"
 
 # --- a remote URI (the ext transport: a command relays the connection),
 # opened after a probe; the section replaced by a reload, with a prefix ---
