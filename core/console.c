@@ -71,6 +71,7 @@ struct console {
 	long long	 reserve_until;
 	unsigned int	 reserve_ms;
 	struct loop_timer *break_timer;	/* ends a BREAK in progress */
+	struct console_observer *observers;	/* spies, on-disk logs */
 };
 
 static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
@@ -194,6 +195,46 @@ console_backend_event(struct backend *b, void *arg)
 		console_wake(c);
 }
 
+/* Tell the observers about a session event. */
+static void
+console_notify(struct console *c, enum console_event ev, const char *text)
+{
+	struct console_observer *o, *next;
+
+	for (o = c->observers; o != NULL; o = next) {
+		next = o->next;
+		if (o->event != NULL)
+			o->event(o->arg, ev, text);
+	}
+}
+
+static void
+console_notify_peer(struct console *c, enum console_event ev,
+    const struct console_session *s)
+{
+	char text[128];
+
+	if (c->observers == NULL)
+		return;
+	snprintf(text, sizeof text, "pid=%d uid=%d comm=%s", (int)s->peer.pid,
+	    (int)s->peer.uid, s->comm);
+	console_notify(c, ev, text);
+}
+
+/* LEN bytes were read from the backend: keep them in the scrollback and
+ * hand them to the observers. Every byte read goes through here once. */
+static void
+console_output(struct console *c, const char *buf, size_t len)
+{
+	struct console_observer *o, *next;
+
+	ring_put_over(c->scroll, buf, len);
+	for (o = c->observers; o != NULL; o = next) {
+		next = o->next;
+		o->output(o->arg, buf, len);
+	}
+}
+
 /* Copy the LEN bytes that just arrived at the end of the output ring into
  * the scrollback. */
 static void
@@ -210,7 +251,7 @@ console_scroll_tail(struct console *c, size_t len)
 			skip -= l;
 			continue;
 		}
-		ring_put_over(c->scroll, (char *)iov[j].iov_base + skip, l - skip);
+		console_output(c, (char *)iov[j].iov_base + skip, l - skip);
 		skip = 0;
 	}
 }
@@ -237,7 +278,7 @@ console_read_backend(struct console *c)
 		} else {
 			n = read(c->fd, tmp, sizeof tmp);
 			if (n > 0)
-				ring_put_over(c->scroll, tmp, n);
+				console_output(c, tmp, n);
 		}
 		if (n > 0) {
 			got = 1;
@@ -441,6 +482,7 @@ console_open(struct console *c, const struct console_peer *peer,
 	c->sess = s;
 	console_watch(c);
 	log_debug("%s: %s: opened by pid %d (%s)", __func__, c->name, (int)peer->pid, s->comm);
+	console_notify_peer(c, CONSOLE_EV_ATTACH, s);
 	return s;
 }
 
@@ -473,8 +515,10 @@ console_close(struct console_session *s)
 {
 	if (s == NULL)
 		return;
-	if (s->con != NULL)
+	if (s->con != NULL) {
 		log_debug("%s: %s: closed", __func__, s->con->name);
+		console_notify_peer(s->con, CONSOLE_EV_DETACH, s);
+	}
 	console_detach(s);
 	free(s);
 }
@@ -581,6 +625,7 @@ console_force(struct console *c, pid_t sid)
 		log_info("%s: %s: taken over from pid %d (%s)", __func__, c->name,
 		    (int)s->peer.pid, s->comm);
 		s->reset = 1;
+		console_notify_peer(c, CONSOLE_EV_TAKEOVER, s);
 		ring_clear(c->in);	/* the displaced writer's bytes go nowhere */
 		console_detach(s);
 		if (s->wake != NULL)
@@ -670,11 +715,18 @@ console_break(struct console *c, unsigned int ms)
 		return -1;
 	if (ms == 0)
 		ms = 250;
-	c->break_timer = loop_add_timer(c->loop, ms > 10000 ? 10000 : ms,
-	    console_break_end, c);
+	if (ms > 10000)
+		ms = 10000;
+	c->break_timer = loop_add_timer(c->loop, ms, console_break_end, c);
 	if (c->break_timer == NULL) {
 		backend_break(c->be, c->fd, 0);
 		return -1;
+	}
+	if (c->observers != NULL) {
+		char text[32];
+
+		snprintf(text, sizeof text, "%u ms", ms);
+		console_notify(c, CONSOLE_EV_BREAK, text);
 	}
 	return 0;
 }
@@ -684,4 +736,94 @@ int
 console_running(const struct console *c)
 {
 	return backend_pid(c->be) > 0;
+}
+
+/* Start telling O about C's output and sessions. */
+void
+console_observe(struct console *c, struct console_observer *o)
+{
+	o->next = c->observers;
+	c->observers = o;
+}
+
+/* Stop telling O. */
+void
+console_unobserve(struct console *c, struct console_observer *o)
+{
+	for (struct console_observer **op = &c->observers; *op != NULL; op = &(*op)->next)
+		if (*op == o) {
+			*op = o->next;
+			o->next = NULL;
+			return;
+		}
+}
+
+/* Where the last N lines of the LEN bytes at BUF start: after the N-th
+ * newline counted back from the end, a newline that ends BUF not counted
+ * (so an unfinished last line, such as a prompt, is one of the N). */
+static size_t
+console_lines_start(const char *buf, size_t len, size_t n)
+{
+	size_t i = len;
+
+	if (n == 0)
+		return len;
+	if (i > 0 && buf[i - 1] == '\n')
+		i--;
+	while (i > 0) {
+		if (buf[i - 1] == '\n' && --n == 0)
+			return i;
+		i--;
+	}
+	return 0;
+}
+
+/* Queue the tail of the scrollback for a session that has read nothing. */
+size_t
+console_replay(struct console_session *s, size_t n, int lines)
+{
+	struct console *c = s->con;
+	size_t len, start, room;
+	char *copy;
+
+	if (c == NULL || n == 0 || ring_used(c->out) > 0 || ring_used(c->scroll) == 0)
+		return 0;
+	if ((copy = console_scrollback(c, &len)) == NULL)
+		return 0;
+	if (lines)
+		start = console_lines_start(copy, len, n);
+	else
+		start = n < len ? len - n : 0;
+	room = ring_space(c->out);
+	if (len - start > room)
+		start = len - room;
+	/* Nothing was read from the backend since the scrollback was copied
+	 * (same loop turn), so live output follows without a gap or overlap. */
+	ring_put(c->out, copy + start, len - start);
+	free(copy);
+	console_watch(c);
+	return len - start;
+}
+
+/* The peer of the session holding C now: 0, or -1. */
+int
+console_session_peer(const struct console *c, struct console_peer *peer)
+{
+	if (c->sess == NULL)
+		return -1;
+	*peer = c->sess->peer;
+	return 0;
+}
+
+/* The force reservation of C: 0, or -1 when there is none. */
+int
+console_reservation(const struct console *c, pid_t *sid, long long *ms_left)
+{
+	long long now = loop_now_ms();
+
+	if (c->sess != NULL || c->reserve_until == 0 || now >= c->reserve_until)
+		return -1;
+	*sid = c->reserve_sid;
+	*ms_left = c->reserve_until - now;
+	return 0;
 }

@@ -30,6 +30,25 @@ struct console_peer {
 	uid_t	uid;
 };
 
+/* What an observer hears about besides output. */
+enum console_event {
+	CONSOLE_EV_ATTACH,	/* a session opened: "pid=N uid=N comm=X" */
+	CONSOLE_EV_DETACH,	/* a session closed: "pid=N uid=N comm=X" */
+	CONSOLE_EV_TAKEOVER,	/* a session was taken over: its "pid=N uid=N comm=X" */
+	CONSOLE_EV_BREAK,	/* a BREAK was sent: "N ms" */
+};
+
+/* A watcher of a console that never holds it (spies, on-disk logs): OUTPUT
+ * gets every chunk read from the backend, with or without a session, in
+ * order; EVENT the session events with a short text. Owned by the caller,
+ * linked into the console by console_observe until console_unobserve. */
+struct console_observer {
+	void	(*output)(void *arg, const char *buf, size_t len);
+	void	(*event)(void *arg, enum console_event ev, const char *text);
+	void	*arg;
+	struct console_observer *next;	/* console.c's */
+};
+
 /* Called when a session may make progress (data, end, room, takeover). */
 typedef void console_wake_fn(struct console_session *s, void *arg);
 
@@ -80,6 +99,21 @@ unsigned long long console_scrollback_gen(const struct console *c);
  * by a timer: 0, or -1 with EOPNOTSUPP (not tty:), ENXIO (no session holds
  * the device) or EBUSY (a BREAK is in progress). */
 int console_break(struct console *c, unsigned int ms);
+/* Start telling O about C's output and sessions. */
+void console_observe(struct console *c, struct console_observer *o);
+/* Stop telling O (no-op when it is not observing C). */
+void console_unobserve(struct console *c, struct console_observer *o);
+/* Give session S, which has read nothing yet, the last N bytes (LINES: the
+ * last N lines) of the scrollback before any live output, at most as much
+ * as the session's buffer holds. Nothing when S continues a session that
+ * closed a moment ago (it already reads where that one stopped). Returns
+ * the number of bytes queued. */
+size_t console_replay(struct console_session *s, size_t n, int lines);
+/* The peer of the session holding C now: 0, or -1 when none does. */
+int console_session_peer(const struct console *c, struct console_peer *peer);
+/* The force reservation of C: 0 with its session id and the milliseconds
+ * left, or -1 when there is none. */
+int console_reservation(const struct console *c, pid_t *sid, long long *ms_left);
 /* Whether the console's backend process still has to be reaped. */
 int console_running(const struct console *c);
 
