@@ -59,7 +59,7 @@
 
 /* The kinds of file beside each device, in the order readdir lists them. */
 static const struct fs_file_ops *const fs_kinds[] = {
-	&fs_console_ops, &fs_log_ops, NULL,
+	&fs_console_ops, &fs_log_ops, &fs_spy_ops, NULL,
 };
 
 /* ---- the tree ---- */
@@ -416,28 +416,36 @@ fs_reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fs_handle *h, in
 	}
 }
 
-/* Write permission on device V as the kernel would judge it (the mount may
- * lack default_permissions). */
+/* Permission WANT (4 read, 2 write) on a file of UID, GID and MODE as the
+ * kernel would judge it (the mount may lack default_permissions). */
 int
-fs_may_write(fuse_req_t req, const struct registry_device *v)
+fs_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, mode_t want)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	const struct registry_perm *perm = registry_device_perm(v);
 	gid_t groups[64];
 	int ngroups;
 
 	if (ctx->uid == 0)
 		return 1;
-	if (ctx->uid == perm->uid)
-		return (perm->mode & 0200) != 0;
-	if (ctx->gid == perm->gid)
-		return (perm->mode & 0020) != 0;
+	if (ctx->uid == uid)
+		return ((mode >> 6) & want) == want;
+	if (ctx->gid == gid)
+		return ((mode >> 3) & want) == want;
 	/* Supplementary groups count too, as they do for the kernel. */
 	ngroups = fuse_req_getgroups(req, 64, groups);
 	for (int i = 0; i < ngroups && i < 64; i++)
-		if (groups[i] == perm->gid)
-			return (perm->mode & 0020) != 0;
-	return (perm->mode & 0002) != 0;
+		if (groups[i] == gid)
+			return ((mode >> 3) & want) == want;
+	return (mode & want) == want;
+}
+
+/* Write permission on device V as the kernel would judge it. */
+int
+fs_may_write(fuse_req_t req, const struct registry_device *v)
+{
+	const struct registry_perm *perm = registry_device_perm(v);
+
+	return fs_may_access(req, perm->uid, perm->gid, perm->mode, 2);
 }
 
 /* ---- operations ---- */
@@ -997,6 +1005,7 @@ fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
 	switch (ev) {
 	case REGISTRY_DEVICE_REMOVED:
 		fs_log_forget(fs, registry_device_id(v));
+		fs_spy_forget(fs, registry_device_id(v));
 		for (int i = 0; fs_kinds[i] != NULL; i++) {
 			snprintf(name, sizeof name, "%s%s", registry_device_name(v),
 			    fs_kinds[i]->suffix);
@@ -1082,7 +1091,7 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 	*cause = NULL;
 	if (fs == NULL || (fs->rbuf = malloc(FS_READ_MAX)) == NULL ||
 	    (fs->mountpoint = strdup(mountpoint)) == NULL || (fs->snaps = hash_new()) == NULL ||
-	    (fs->dirty = hash_new()) == NULL)
+	    (fs->dirty = hash_new()) == NULL || (fs->spies = hash_new()) == NULL)
 		goto nomem;
 	fs->fd = -1;
 	fs->kept_fd = -1;
@@ -1159,6 +1168,7 @@ fs_shutdown(struct fs *fs)
 	if (fs->stopping)
 		return;
 	fs->stopping = 1;
+	fs_spy_shutdown(fs);
 	if (fs->reg != NULL)
 		registry_each_console(fs->reg, console_stop);
 	if (fs->unmounted || fs->fd == -1)
@@ -1210,6 +1220,7 @@ fs_free(struct fs *fs)
 	hash_free(fs->dirty);
 	fs_log_forget(fs, 0);
 	hash_free(fs->snaps);
+	hash_free(fs->spies);
 	if (fs->se != NULL) {
 		fuse_session_unmount(fs->se);	/* no-op after fs_shutdown */
 		fuse_session_destroy(fs->se);

@@ -99,6 +99,13 @@ fs_console_open(struct fs *fs, fuse_req_t req, const struct fs_ent *e,
 	struct console_peer peer;
 	struct fs_handle *h;
 
+	/* Every open takes the exclusive session, whatever its access mode,
+	 * so it needs write permission: read permission alone gives .spy and
+	 * .log, and a watcher's `cat` cannot lock the operator out. */
+	if (!fs_may_write(req, e->v)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
 	if ((h = fs_handle_new(fs, &fs_console_ops)) == NULL) {
 		fuse_reply_err(req, ENOMEM);
 		return;

@@ -110,6 +110,7 @@ struct fs_file_ops {
 
 extern const struct fs_file_ops fs_console_ops;
 extern const struct fs_file_ops fs_log_ops;
+extern const struct fs_file_ops fs_spy_ops;
 
 struct fs {
 	struct fuse_session	*se;
@@ -126,6 +127,7 @@ struct fs {
 	struct fs_notify	*notify;	/* tells the kernel what to forget */
 	struct hash		*dirty;		/* directories whose listing changed
 						   (ino -> ino), told before sleeping */
+	struct hash		*spies;		/* fs_spy.c: device id -> its spies */
 	struct fuse_buf		 buf;
 	char			*rbuf;		/* FS_READ_MAX bytes for read replies */
 	time_t			 start;
@@ -152,12 +154,20 @@ void fs_pending_free(struct fs_pending *p);
 void fs_notify_poll(struct fs_handle *h);
 /* Write permission on device V as the kernel would judge it for REQ. */
 int fs_may_write(fuse_req_t req, const struct registry_device *v);
+/* Permission WANT (4 read, 2 write) on a file of UID, GID and MODE. */
+int fs_may_access(fuse_req_t req, uid_t uid, gid_t gid, mode_t mode, mode_t want);
 /* Fill the attributes common to the device kinds. */
 void fs_stat_device(struct fs *fs, const struct fs_ent *e, struct stat *st);
 
 /* fs_log.c */
 /* Forget the cached snapshot of device ID (it was removed). */
 void fs_log_forget(struct fs *fs, uint64_t id);
+
+/* fs_spy.c */
+/* Device ID was removed: its spies read end of file. */
+void fs_spy_forget(struct fs *fs, uint64_t id);
+/* The daemon stops: every spy reads end of file. */
+void fs_spy_shutdown(struct fs *fs);
 
 /* fs_xattr.c */
 void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
