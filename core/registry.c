@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/console.h"
+#include "core/logfile.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/opts.h"
@@ -26,6 +27,7 @@ struct registry_device {
 	uint64_t		 id;
 	char			*name;
 	struct console		*con;
+	struct logfile		*log;		/* on-disk log (log_dir), or NULL */
 	struct opts		 opts;
 	registry_source		 src;
 	struct registry_device	*prev, *next;
@@ -395,6 +397,9 @@ registry_device_add(struct registry_domain *d, const char *name, const char *bac
 		saverr = *cause != NULL ? EINVAL : ENOMEM;
 		goto fail;
 	}
+	if (v->opts.log_dir != NULL &&
+	    (v->log = logfile_attach(r->loop, v->con, d->name, name, &v->opts)) == NULL)
+		goto fail;
 	v->id = ++r->last_id;
 	if (hash_put(d->devices, v->name, v) == -1)
 		goto fail;
@@ -414,6 +419,7 @@ registry_device_add(struct registry_domain *d, const char *name, const char *bac
 	return v;
 fail:
 	if (v != NULL) {
+		logfile_free(v->log);
 		console_free(v->con);
 		opts_clear(&v->opts);
 		free(v->name);
@@ -447,6 +453,7 @@ registry_device_remove(struct registry_device *v)
 		d->last = v->prev;
 	d->ndevices--;
 	r->ndevices--;
+	logfile_free(v->log);
 	console_free(v->con);
 	opts_clear(&v->opts);
 	free(v->name);

@@ -20,6 +20,7 @@
 #include "core/console.h"
 #include "core/libvirt_loop.h"
 #include "core/log.h"
+#include "core/logfile.h"
 #include "core/loop.h"
 #include "core/path.h"
 #include "core/registry.h"
@@ -236,6 +237,8 @@ daemon_reload(struct daemon *d)
 
 	if (d->stopping)
 		return;
+	/* logrotate's postrotate sends SIGHUP: on-disk logs open anew. */
+	logfile_reopen_all();
 	/* The file is read on the loop thread: never through our own mount
 	 * (start-up refuses a file under the mount point; this catches links
 	 * made since). */
