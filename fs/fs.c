@@ -1006,6 +1006,7 @@ fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
 	case REGISTRY_DEVICE_REMOVED:
 		fs_log_forget(fs, registry_device_id(v));
 		fs_spy_forget(fs, registry_device_id(v));
+		fs_console_forget(fs, registry_device_id(v));
 		for (int i = 0; fs_kinds[i] != NULL; i++) {
 			snprintf(name, sizeof name, "%s%s", registry_device_name(v),
 			    fs_kinds[i]->suffix);
@@ -1091,7 +1092,8 @@ fs_mount(const char *mountpoint, const char *opts, char **cause)
 	*cause = NULL;
 	if (fs == NULL || (fs->rbuf = malloc(FS_READ_MAX)) == NULL ||
 	    (fs->mountpoint = strdup(mountpoint)) == NULL || (fs->snaps = hash_new()) == NULL ||
-	    (fs->dirty = hash_new()) == NULL || (fs->spies = hash_new()) == NULL)
+	    (fs->dirty = hash_new()) == NULL || (fs->spies = hash_new()) == NULL ||
+	    (fs->replays = hash_new()) == NULL)
 		goto nomem;
 	fs->fd = -1;
 	fs->kept_fd = -1;
@@ -1221,6 +1223,8 @@ fs_free(struct fs *fs)
 	fs_log_forget(fs, 0);
 	hash_free(fs->snaps);
 	hash_free(fs->spies);
+	fs_console_forget(fs, 0);
+	hash_free(fs->replays);
 	if (fs->se != NULL) {
 		fuse_session_unmount(fs->se);	/* no-op after fs_shutdown */
 		fuse_session_destroy(fs->se);

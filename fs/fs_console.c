@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "core/console.h"
+#include "core/hash.h"
+#include "core/loop.h"
+#include "core/opts.h"
 #include "core/registry.h"
 #include "fs/fs_impl.h"
 
@@ -22,6 +25,16 @@
  * FOPEN_PARALLEL_DIRECT_WRITES (see fs.c): at 2^31-1 every write(2) is
  * below it (the kernel caps one write at MAX_RW_COUNT, less than that). */
 #define FS_CONSOLE_SIZE	0x7fffffff
+/* How long a replay asked for with user.replay waits for its open. */
+#define FS_REPLAY_ASK_MS	10000
+
+/* A replay asked for with user.replay, for one open. */
+struct fs_replay_ask {
+	pid_t		 sid;
+	size_t		 n;
+	int		 lines;
+	long long	 until;
+};
 
 static struct console_session *
 fs_console_sess(const struct fs_handle *h)
@@ -91,6 +104,73 @@ fs_console_wake(struct console_session *s, void *arg)
 	fs_console_progress(arg);
 }
 
+/* A new session S of device V opened from SID: the replay asked for by
+ * that login session with user.replay, else the device's replay setting. */
+static void
+fs_console_replay(struct fs *fs, const struct registry_device *v,
+    struct console_session *s, pid_t sid)
+{
+	const struct opts *o = registry_device_opts(v);
+	uint64_t id = registry_device_id(v);
+	struct fs_replay_ask *ask = hash_get_id(fs->replays, id);
+	size_t n = o != NULL ? o->replay : 0;
+	int lines = o != NULL ? o->replay_lines : 0;
+
+	if (ask != NULL && ask->sid == sid && loop_now_ms() < ask->until) {
+		n = ask->n;
+		lines = ask->lines;
+	}
+	if (ask != NULL && (ask->sid == sid || loop_now_ms() >= ask->until))
+		free(hash_del_id(fs->replays, id));
+	if (n > 0)
+		console_replay(s, n, lines);
+}
+
+/* user.replay: the next open of V from SID replays N bytes or lines. */
+int
+fs_console_ask_replay(struct fs *fs, const struct registry_device *v, pid_t sid,
+    size_t n, int lines)
+{
+	uint64_t id = registry_device_id(v);
+	struct fs_replay_ask *ask = hash_get_id(fs->replays, id);
+
+	if (ask == NULL) {
+		if ((ask = calloc(1, sizeof *ask)) == NULL)
+			return ENOMEM;
+		if (hash_put_id(fs->replays, id, ask) == -1) {
+			free(ask);
+			return ENOMEM;
+		}
+	}
+	ask->sid = sid;
+	ask->n = n;
+	ask->lines = lines;
+	ask->until = loop_now_ms() + FS_REPLAY_ASK_MS;
+	return 0;
+}
+
+static void
+fs_console_forget_one(uint64_t id, void *val, void *arg)
+{
+	(void)id, (void)arg;
+	free(val);
+}
+
+/* Forget what was asked for device ID (0: every device). */
+void
+fs_console_forget(struct fs *fs, uint64_t id)
+{
+	if (fs->replays == NULL)
+		return;
+	if (id != 0) {
+		free(hash_del_id(fs->replays, id));
+		return;
+	}
+	hash_each_id(fs->replays, fs_console_forget_one, NULL);
+	hash_free(fs->replays);
+	fs->replays = hash_new();
+}
+
 static void
 fs_console_open(struct fs *fs, fuse_req_t req, const struct fs_ent *e,
     struct fuse_file_info *fi)
@@ -123,6 +203,7 @@ fs_console_open(struct fs *fs, fuse_req_t req, const struct fs_ent *e,
 		fuse_reply_err(req, saverr);
 		return;
 	}
+	fs_console_replay(fs, e->v, h->priv, peer.sid);
 	fs_reply_open(req, fi, h, 1);
 }
 

@@ -121,6 +121,7 @@ struct fs {
 	int			 unmounted;
 	int			 stopping;
 	int			 kept_fd;	/* served after the unmount, or -1 */
+	int			 mnt_id;	/* of our mount (fs_xattr.c), 0: not known yet */
 	int			 interrupts;	/* some waiting request was interrupted */
 	struct fs_handle	*handles;
 	struct hash		*snaps;		/* fs_log.c: device id -> snapshot */
@@ -128,6 +129,7 @@ struct fs {
 	struct hash		*dirty;		/* directories whose listing changed
 						   (ino -> ino), told before sleeping */
 	struct hash		*spies;		/* fs_spy.c: device id -> its spies */
+	struct hash		*replays;	/* fs_console.c: device id -> a replay asked for */
 	struct fuse_buf		 buf;
 	char			*rbuf;		/* FS_READ_MAX bytes for read replies */
 	time_t			 start;
@@ -162,6 +164,14 @@ void fs_stat_device(struct fs *fs, const struct fs_ent *e, struct stat *st);
 /* fs_log.c */
 /* Forget the cached snapshot of device ID (it was removed). */
 void fs_log_forget(struct fs *fs, uint64_t id);
+
+/* fs_console.c */
+/* user.replay: the next open of device V from session SID (within a few
+ * seconds) replays N bytes (LINES: lines) of scrollback: 0, or an errno. */
+int fs_console_ask_replay(struct fs *fs, const struct registry_device *v, pid_t sid,
+    size_t n, int lines);
+/* Forget what was asked for device ID (0: every device). */
+void fs_console_forget(struct fs *fs, uint64_t id);
 
 /* fs_spy.c */
 /* Device ID was removed: its spies read end of file. */

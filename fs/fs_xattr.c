@@ -17,6 +17,8 @@
 
 #include "core/config.h"
 #include "core/console.h"
+#include "core/fdscan.h"
+#include "core/proc.h"
 #include "core/registry.h"
 #include "fs/fs_impl.h"
 
@@ -27,37 +29,94 @@ struct fs_xattr {
 	const char	*name;
 	unsigned int	 on;		/* FS_ON() of the kinds that have it */
 	/* Get: 0 and the value in BUF, or -1 with errno (ENODATA: none now). */
-	int		(*get)(const struct fs_ent *e, char *buf, size_t len);
+	int		(*get)(struct fs *fs, const struct fs_ent *e, char *buf, size_t len);
 	/* Set: 0, or an errno. */
 	int		(*set)(fuse_req_t req, const struct fs_ent *e, const char *value,
 			    size_t size);
 };
 
 static int
-fs_xattr_uuid(const struct fs_ent *e, char *buf, size_t len)
+fs_xattr_uuid(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 {
+	(void)fs;
 	snprintf(buf, len, "%s", registry_domain_uuid_text(e->d));
 	return 0;
 }
 
 static int
-fs_xattr_backend(const struct fs_ent *e, char *buf, size_t len)
+fs_xattr_backend(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 {
+	(void)fs;
 	snprintf(buf, len, "%s", console_backend(registry_device_console(e->v)));
 	return 0;
 }
 
 static int
-fs_xattr_state(const struct fs_ent *e, char *buf, size_t len)
+fs_xattr_state(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 {
+	(void)fs;
 	snprintf(buf, len, "%s", console_state(registry_device_console(e->v)));
 	return 0;
 }
 
-static int
-fs_xattr_holder(const struct fs_ent *e, char *buf, size_t len)
+/* Append "pid=N uid=N comm=X" of PID to BUF (LEN bytes), comma-separated. */
+static void
+fs_xattr_name_pid(char *buf, size_t len, pid_t pid, long uid)
 {
-	return console_holder(registry_device_console(e->v), buf, len);
+	size_t used = strlen(buf);
+	char comm[32];
+
+	proc_comm(pid, comm, sizeof comm);
+	if (used < len)
+		snprintf(buf + used, len - used, "%spid=%d uid=%ld comm=%s",
+		    used > 0 ? ", " : "", (int)pid, uid, comm);
+}
+
+/*
+ * user.holder. While a session is open: its opener while the opener still
+ * has the file open; once it has not (it exited, or handed the descriptor
+ * on), whoever has the console file open now, found through /proc, those
+ * in the opener's login session first (a session displaced by user.force
+ * may still be open elsewhere). With no session: a force reservation, or
+ * another program's lock.
+ */
+static int
+fs_xattr_holder(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
+{
+	struct console *con = registry_device_console(e->v);
+	unsigned long long ino = FS_INO(registry_device_id(e->v), FS_K_DEVICE);
+	struct console_peer peer;
+	long long left;
+	pid_t pids[16], sid;
+	size_t n, shown = 0;
+
+	if (console_session_peer(con, &peer) == -1) {
+		if (console_reservation(con, &sid, &left) == 0) {
+			snprintf(buf, len, "reserved for sid=%d, %lld s left", (int)sid,
+			    (left + 999) / 1000);
+			return 0;
+		}
+		return console_holder(con, buf, len);
+	}
+	if (fs->mnt_id <= 0)
+		fs->mnt_id = fdscan_mnt_id(fs->mountpoint);
+	if (fs->mnt_id <= 0 || fdscan_has(peer.pid, fs->mountpoint, fs->mnt_id, ino))
+		return console_holder(con, buf, len);
+	n = fdscan_holders(fs->mountpoint, fs->mnt_id, ino, pids, 16);
+	if (n > 16)
+		n = 16;
+	buf[0] = '\0';
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if ((fdscan_sid(pids[i]) == peer.sid) != (pass == 0))
+				continue;
+			fs_xattr_name_pid(buf, len, pids[i], fdscan_uid(pids[i]));
+			shown++;
+		}
+	if (shown == 0)
+		snprintf(buf, len, "opener pid=%d has exited; no process has it open",
+		    (int)peer.pid);
+	return 0;
 }
 
 /* Take device V over for REQ's caller: 0, or an errno. */
@@ -128,6 +187,41 @@ fs_xattr_break(fuse_req_t req, const struct fs_ent *e, const char *value, size_t
 	return 0;
 }
 
+/* user.replay: "N" bytes (K, M allowed) or "Nl" lines of scrollback for
+ * the caller's login session's next open of the device. */
+static int
+fs_xattr_replay(fuse_req_t req, const struct fs_ent *e, const char *value, size_t size)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	unsigned long long n = 0;
+	int lines = 0;
+	size_t i = 0;
+	pid_t sid;
+
+	if (!fs_may_write(req, e->v))
+		return EACCES;
+	if (size > 0 && value[size - 1] == '\0')
+		size--;
+	for (; i < size && value[i] >= '0' && value[i] <= '9'; i++) {
+		n = n * 10 + (value[i] - '0');
+		if (n > (1ULL << 32))
+			return EINVAL;
+	}
+	if (i == 0)
+		return EINVAL;
+	if (i + 1 == size && (value[i] == 'l' || value[i] == 'L'))
+		lines = 1;
+	else if (i + 1 == size && (value[i] == 'k' || value[i] == 'K'))
+		n *= 1024;
+	else if (i + 1 == size && (value[i] == 'm' || value[i] == 'M'))
+		n *= 1024 * 1024;
+	else if (i != size)
+		return EINVAL;
+	sid = getsid(ctx->pid);
+	return fs_console_ask_replay(fuse_req_userdata(req), e->v, sid == -1 ? ctx->pid : sid,
+	    n, lines);
+}
+
 static const struct fs_xattr fs_xattrs[] = {
 	{ "user.uuid", FS_ON(FS_K_DOMAIN), fs_xattr_uuid, NULL },
 	{ "user.backend", FS_ON(FS_K_DEVICE), fs_xattr_backend, NULL },
@@ -136,6 +230,7 @@ static const struct fs_xattr fs_xattrs[] = {
 	{ "user.force", FS_ON(FS_K_DEVICE), NULL, fs_xattr_force_device },
 	{ "user.force", FS_ON(FS_K_DOMAIN), NULL, fs_xattr_force_domain },
 	{ "user.break", FS_ON(FS_K_DEVICE), NULL, fs_xattr_break },
+	{ "user.replay", FS_ON(FS_K_DEVICE), NULL, fs_xattr_replay },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -168,7 +263,7 @@ fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		fuse_reply_err(req, ENODATA);
 		return;
 	}
-	if (x->get(&e, val, sizeof val) == -1) {
+	if (x->get(fs, &e, val, sizeof val) == -1) {
 		fuse_reply_err(req, errno);
 		return;
 	}
@@ -196,7 +291,7 @@ fs_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	for (const struct fs_xattr *x = fs_xattrs; x->name != NULL; x++) {
 		size_t l = strlen(x->name) + 1;
 
-		if (!(x->on & FS_ON(e.kind)) || x->get == NULL || x->get(&e, val, sizeof val) == -1)
+		if (!(x->on & FS_ON(e.kind)) || x->get == NULL || x->get(fs, &e, val, sizeof val) == -1)
 			continue;
 		memcpy(list + len, x->name, l);
 		len += l;
@@ -246,7 +341,7 @@ fs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		return;
 	}
 	x = fs_xattr_find(name, e.kind, 0);
-	if (x != NULL && x->get != NULL && x->get(&e, val, sizeof val) == 0)
+	if (x != NULL && x->get != NULL && x->get(fs, &e, val, sizeof val) == 0)
 		fuse_reply_err(req, EPERM);
 	else
 		fuse_reply_err(req, ENODATA);
