@@ -1,7 +1,8 @@
 /*
  * attach.c — the interactive half of `consolectl attach`: raw terminal,
  * one poll() loop relaying stdin to the console and the console to stdout,
- * the escape character, and signals through a signalfd so that every way
+ * the escape character and the commands after it (help, leave, BREAK,
+ * the last lines again, a literal escape character), and signals through a signalfd so that every way
  * out restores the terminal. Not for opening the console or for telling the
  * user why it ended (consolectl.c does both).
  */
@@ -9,13 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
 #include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <sys/xattr.h>
 
 #include "tools/attach.h"
 #include "tools/show.h"
@@ -132,6 +136,125 @@ attach_fail(struct attach_result *res, int err, const char *what)
 	res->what = what;
 }
 
+/* Add LEN bytes to B as far as they fit; returns how many did. */
+static size_t
+attach_buf_add(struct attach_buf *b, const char *data, size_t len)
+{
+	if (len > sizeof b->data - b->len)
+		len = sizeof b->data - b->len;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return len;
+}
+
+/* A message of ours on the terminal, on a line of its own, in the output
+ * stream so it keeps its place among the console's output. */
+static void __attribute__((format(printf, 2, 3)))
+attach_say(struct attach_buf *out, const char *fmt, ...)
+{
+	va_list ap;
+	char line[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		attach_buf_add(out, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void
+attach_help(struct attach_buf *out, int esc)
+{
+	char e[3], line[512];
+
+	attach_escape_show(esc, e);
+	snprintf(line, sizeof line,
+	    "\r\n[consolectl: commands after %s:\r\n"
+	    "  %s.   leave\r\n"
+	    "  %sb   send a BREAK (serial consoles)\r\n"
+	    "  %sr   show the last %d lines again\r\n"
+	    "  %s?   this help\r\n"
+	    "  %s%s  send %s itself]\r\n",
+	    e, e, e, e, ATTACH_REPLAY_LINES, e, e, e, e);
+	attach_buf_add(out, line, strlen(line));
+}
+
+/* TG's label as show_put prints it (escaped), into BUF. */
+static const char *
+attach_label(const struct attach_target *tg, char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return "?";
+	show_put(f, tg->label, 64);
+	fclose(f);
+	return buf;
+}
+
+/* ESC b: a BREAK through user.break. */
+static void
+attach_break(struct attach_buf *out, const struct attach_target *tg)
+{
+	char label[300];
+
+	if (setxattr(tg->path, "user.break", "", 0, 0) == 0) {
+		attach_say(out, "\r\n[consolectl: BREAK sent to %s]\r\n",
+		    attach_label(tg, label, sizeof label));
+		return;
+	}
+	if (errno == EOPNOTSUPP || errno == ENOTSUP)
+		attach_say(out, "\r\n[consolectl: BREAK is not supported by this "
+		    "console (%s)]\r\n", attach_label(tg, label, sizeof label));
+	else
+		attach_say(out, "\r\n[consolectl: cannot send a BREAK: %s]\r\n",
+		    strerror(errno));
+}
+
+/* ESC r: the last lines of DEV.log, on the terminal only. */
+static void
+attach_replay(struct attach_buf *out, const struct attach_target *tg)
+{
+	static char data[65536];
+	char label[300];
+	size_t len = 0, start;
+	int fd, lines = 0;
+	ssize_t n;
+
+	if ((fd = open(tg->log_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		attach_say(out, "\r\n[consolectl: cannot read the scrollback: %s]\r\n",
+		    strerror(errno));
+		return;
+	}
+	/* Keep the last sizeof data bytes of the snapshot. */
+	for (;;) {
+		if (len == sizeof data) {
+			memmove(data, data + sizeof data / 2, sizeof data / 2);
+			len = sizeof data / 2;
+		}
+		n = read(fd, data + len, sizeof data - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	start = len;
+	if (start > 0 && data[start - 1] == '\n')
+		start--;
+	while (start > 0 && !(data[start - 1] == '\n' && ++lines == ATTACH_REPLAY_LINES))
+		start--;
+	attach_say(out, "\r\n[consolectl: the last lines of %s]\r\n",
+	    attach_label(tg, label, sizeof label));
+	/* Room for the closing line. */
+	if (len - start > sizeof out->data - out->len - 128)
+		start = len - (sizeof out->data - out->len - 128);
+	attach_buf_add(out, data + start, len - start);
+	attach_say(out, "%s[consolectl: end of the last lines]\r\n",
+	    len > 0 && data[len - 1] != '\n' ? "\r\n" : "");
+}
+
 /*
  * The loop. Once something ends the session from the console side (end of
  * file, takeover, error) it stops reading and only gives stdout what the
@@ -140,15 +263,15 @@ attach_fail(struct attach_result *res, int err, const char *what)
  * ATTACH_DRAIN_MS (a console that takes no input must not keep the user).
  */
 static void
-attach_relay(int cfd, int sfd, int esc, struct attach_result *res)
+attach_relay(int cfd, int sfd, int esc, const struct attach_target *tg,
+    struct attach_result *res)
 {
 	static struct attach_buf tocons, toout;
 	struct pollfd pfd[4];
 	struct signalfd_siginfo si;
-	int in_open = 1, ending = 0, leaving = 0, timeout;
+	int in_open = 1, ending = 0, leaving = 0, command = 0, timeout;
 	long deadline = 0;
 	ssize_t n;
-	char *hit;
 
 	tocons.len = toout.len = 0;
 	for (;;) {
@@ -161,7 +284,7 @@ attach_relay(int cfd, int sfd, int esc, struct attach_result *res)
 		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = -1, .events = POLLIN };
 		if (in_open && !leaving && !ending &&
-		    tocons.len < sizeof tocons.data)
+		    tocons.len + 1 < sizeof tocons.data)
 			pfd[1].fd = STDIN_FILENO;
 		pfd[2] = (struct pollfd){ .fd = cfd, .events = 0 };
 		if (!leaving && !ending && toout.len < sizeof toout.data)
@@ -204,8 +327,11 @@ attach_relay(int cfd, int sfd, int esc, struct attach_result *res)
 		if (pfd[1].revents & POLLNVAL)
 			in_open = 0;	/* stdin is not even open */
 		else if (pfd[1].revents != 0) {
-			n = read(STDIN_FILENO, tocons.data + tocons.len,
-			    sizeof tocons.data - tocons.len);
+			char keys[ATTACH_BUFSIZE];
+
+			/* One byte less than the room: an escape character that
+			 * ended the last read and a plain key make two bytes. */
+			n = read(STDIN_FILENO, keys, sizeof tocons.data - tocons.len - 1);
 			if (n == 0 || (n < 0 && errno == EIO)) {
 				/* The end of a script, or a terminal that hung
 				 * up (SIGHUP follows): keep showing output. */
@@ -213,14 +339,33 @@ attach_relay(int cfd, int sfd, int esc, struct attach_result *res)
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 				attach_fail(res, errno, "standard input");
 				return;
-			} else if (n > 0) {
-				hit = memchr(tocons.data + tocons.len, esc, n);
-				if (hit != NULL) {
-					n = hit - (tocons.data + tocons.len);
+			}
+			for (ssize_t i = 0; i < n && !leaving; i++) {
+				unsigned char k = keys[i];
+
+				if (!command) {
+					if (k == esc)
+						command = 1;
+					else
+						tocons.data[tocons.len++] = k;
+					continue;
+				}
+				command = 0;
+				if (k == '.') {
 					leaving = 1;
 					deadline = attach_now_ms() + ATTACH_DRAIN_MS;
+				} else if (k == '?')
+					attach_help(&toout, esc);
+				else if (k == 'b' || k == 'B')
+					attach_break(&toout, tg);
+				else if (k == 'r' || k == 'R')
+					attach_replay(&toout, tg);
+				else if (k == esc)
+					tocons.data[tocons.len++] = k;
+				else {
+					tocons.data[tocons.len++] = esc;
+					tocons.data[tocons.len++] = k;
 				}
-				tocons.len += n;
 			}
 		}
 
@@ -261,7 +406,7 @@ attach_relay(int cfd, int sfd, int esc, struct attach_result *res)
 
 /* Run a session on CFD; see attach.h. */
 void
-attach_run(int cfd, int esc, const char *label, struct attach_result *res)
+attach_run(int cfd, int esc, const struct attach_target *tg, struct attach_result *res)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 	struct termios raw;
@@ -300,15 +445,15 @@ attach_run(int cfd, int esc, const char *label, struct attach_result *res)
 		attach_term_raw = 1;
 	}
 	attach_escape_show(esc, shown);
-	/* LABEL names a directory of the mount: shown escaped (show.h). */
+	/* The label names a directory of the mount: shown escaped (show.h). */
 	fputs("Connected to ", stderr);
-	show_put(stderr, label, -1);
-	fprintf(stderr, " (escape %s)\r\n", shown);
+	show_put(stderr, tg->label, -1);
+	fprintf(stderr, " (escape %s, %s? for help)\r\n", shown, shown);
 	fflush(stderr);
 	attach_nonblock(STDIN_FILENO);
 	attach_nonblock(STDOUT_FILENO);
 
-	attach_relay(cfd, sfd, esc, res);
+	attach_relay(cfd, sfd, esc, tg, res);
 fail:
 	attach_restore();
 	if (sfd != -1)

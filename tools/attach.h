@@ -30,10 +30,23 @@ int attach_escape_parse(const char *s);
 /* How ESC is shown to the user ("^]" or the character) into OUT. */
 void attach_escape_show(int esc, char out[3]);
 
+#define ATTACH_REPLAY_LINES 20	/* what ESC r shows again */
+
+/* What the escape commands act on. */
+struct attach_target {
+	const char	*label;		/* "DOMAIN/DEV", for messages */
+	const char	*path;		/* the console file (user.break) */
+	const char	*log_path;	/* its DEV.log (ESC r) */
+};
+
 /* Relay between stdin/stdout and the console CFD (opened O_NONBLOCK) until
- * the escape character, end of file, a takeover, a signal or an error;
- * prints "Connected to LABEL (escape ...)" first. The terminal and the
- * stdio file flags are as they were when it returns. */
-void attach_run(int cfd, int esc, const char *label, struct attach_result *res);
+ * the escape character and '.', end of file, a takeover, a signal or an
+ * error; prints "Connected to LABEL (escape ^], ^]? for help)" first.
+ * After the escape character the next key is a command: '?' help, '.'
+ * leave, 'b' BREAK, 'r' the last lines again, the escape character itself
+ * sends it, anything else is sent as typed (both keys). The terminal and
+ * the stdio file flags are as they were when it returns. */
+void attach_run(int cfd, int esc, const struct attach_target *tg,
+    struct attach_result *res);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -41,7 +42,8 @@ static const char ctl_usage_text[] =
 "usage: consolectl [-m MOUNTPOINT] COMMAND [ARGS]\n"
 "\n"
 "  list [--json] [--wide]             list domains and their consoles\n"
-"  attach [-f] [-e ESC] DOMAIN[/DEV]  connect the terminal to a console\n"
+"  attach [-f] [-w] [-e ESC] [-r N] DOMAIN[/DEV]\n"
+"                                     connect the terminal to a console\n"
 "  force DOMAIN[/DEV]                 end the session holding a console\n"
 "  add DOMAIN [DEV BACKEND]           add a domain, or a device to it\n"
 "  remove DOMAIN[/DEV]                remove a device, or an empty domain\n"
@@ -49,6 +51,8 @@ static const char ctl_usage_text[] =
 "  -m, --mount DIR  mount point (default $CONSOLEFS_MOUNT, else /run/consoles)\n"
 "  -f, --force      (attach) take the console over first\n"
 "  -e, --escape C   (attach) escape character, ^X or one character (^])\n"
+"  -w, --wait       (attach) wait for an absent console to appear\n"
+"  -r, --replay N   (attach) first show the last N bytes (Nl: lines) it printed\n"
 "  -h, --help       this help;  --version  print the version\n"
 "\n"
 "A DOMAIN is a name or a UUID; without /DEV, attach and force use\n"
@@ -424,6 +428,7 @@ ctl_cmd_force(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct tree_target t;
+	char *before, *after = NULL;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
@@ -437,9 +442,39 @@ ctl_cmd_force(int argc, char **argv)
 		return ctl_usage("force DOMAIN[/DEV]");
 	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
 		return rc;
-	rc = ctl_force(&t);
+	before = tree_xattr(t.path, "user.holder");
+	if ((rc = ctl_force(&t)) == 0) {
+		after = tree_xattr(t.path, "user.holder");
+		printf("%s %s", before != NULL && strncmp(before, "reserved ", 9) != 0 ?
+		    "Took over" : "Reserved", t.label);
+		if (before != NULL && strncmp(before, "reserved ", 9) != 0) {
+			fputs(" from ", stdout);
+			ctl_cell(before, 0, 1);
+		} else
+			fputs(" (nobody held it)", stdout);
+		if (after != NULL && strncmp(after, "reserved ", 9) == 0) {
+			fputs(": ", stdout);
+			ctl_cell(after, 0, 1);
+			fputs(" (opens from this login session only)", stdout);
+		}
+		putchar('\n');
+		if (fflush(stdout) != 0)
+			rc = CTL_EXIT_ERROR;
+	}
+	free(before);
+	free(after);
 	tree_target_free(&t);
 	return rc;
+}
+
+/* Is S a replay amount: digits, then nothing, K, M or l? */
+static int
+ctl_replay_ok(const char *s)
+{
+	size_t i = strspn(s, "0123456789");
+
+	return i > 0 && i < 12 && (s[i] == '\0' ||
+	    (strchr("kKmMlL", s[i]) != NULL && s[i + 1] == '\0'));
 }
 
 static int
@@ -447,19 +482,34 @@ ctl_cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "force", no_argument, NULL, 'f' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "replay", required_argument, NULL, 'r' },
 		{ "escape", required_argument, NULL, 'e' },
 		{ "mount", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static const char synopsis[] =
+	    "attach [-f] [-w] [-e ESC] [-r N|Nl] DOMAIN[/DEV]";
 	struct tree_target t = { 0 };
 	struct attach_result res;
-	char *state;
-	int c, rc, force = 0, esc = ATTACH_ESCAPE_DEFAULT, cfd = -1;
+	struct attach_target tg;
+	const char *replay = NULL;
+	char *state, *log_path = NULL;
+	int c, rc, force = 0, wait = 0, waiting = 0, esc = ATTACH_ESCAPE_DEFAULT, cfd = -1;
 
-	while ((c = getopt_long(argc, argv, "fe:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fwr:e:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
+		case 'w': wait = 1; break;
+		case 'r':
+			if (!ctl_replay_ok(optarg)) {
+				ctl_warn("bad replay '%s': a number of bytes (K, M "
+				    "allowed) or of lines (Nl)", optarg);
+				return CTL_EXIT_ERROR;
+			}
+			replay = optarg;
+			break;
 		case 'e':
 			if ((esc = attach_escape_parse(optarg)) == -1) {
 				ctl_warn("bad escape character '%s': use ^X "
@@ -469,17 +519,50 @@ ctl_cmd_attach(int argc, char **argv)
 			break;
 		case 'm': tree_mount = optarg; break;
 		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("attach [-f] [-e ESC] DOMAIN[/DEV]");
+		default: return ctl_usage(synopsis);
 		}
 	}
 	if (optind != argc - 1)
-		return ctl_usage("attach [-f] [-e ESC] DOMAIN[/DEV]");
-	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
-		return rc;
-	if (force && (rc = ctl_force(&t)) != 0)
-		goto fail;
+		return ctl_usage(synopsis);
+	/* --wait: an absent console (ENXIO: a stopped guest, an unplugged
+	 * adapter) or one not in the tree yet is tried again until it is
+	 * there; anything else (busy, no permission) is said at once. */
+	for (;;) {
+		char *cause = NULL;
+		int saverr;
 
-	cfd = open(t.path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (tree_resolve(argv[optind], 1, &t, &cause) == 0) {
+			free(cause);
+			if (replay != NULL && setxattr(t.path, "user.replay", replay,
+			    strlen(replay), 0) == -1 && !waiting)
+				ctl_warn("cannot ask for a replay: %s", strerror(errno));
+			cfd = open(t.path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			if (cfd != -1 || !wait || (errno != ENXIO && errno != ENOENT))
+				break;
+			tree_target_free(&t);
+		} else {
+			saverr = errno;
+			if (!wait || saverr != ENOENT) {
+				ctl_warn("%s", cause != NULL ? cause : strerror(saverr));
+				free(cause);
+				return saverr == ENOENT ? CTL_EXIT_NOENT : CTL_EXIT_ERROR;
+			}
+			free(cause);
+		}
+		if (!waiting) {
+			fprintf(stderr, "Waiting for %s to appear (Ctrl-C to give up)...\n",
+			    argv[optind]);
+			waiting = 1;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 200 * 1000 * 1000 }, NULL);
+	}
+	if (force && cfd == -1 && errno == EBUSY) {
+		if ((rc = ctl_force(&t)) != 0)
+			goto fail;
+		if (replay != NULL)
+			setxattr(t.path, "user.replay", replay, strlen(replay), 0);
+		cfd = open(t.path, O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	}
 	if (cfd == -1) {
 		switch (errno) {
 		case EBUSY:
@@ -502,8 +585,9 @@ ctl_cmd_attach(int argc, char **argv)
 		case EACCES:
 		case EPERM:
 			ctl_warn("cannot attach to %s: permission denied (it needs "
-			    "read and write permission on %s; see owner, group "
-			    "and mode in consolefs.conf(5))", t.label, t.path);
+			    "write permission on %s; see owner, group and mode in "
+			    "consolefs.conf(5); read permission alone gives %s.spy "
+			    "to watch)", t.label, t.path, t.path);
 			rc = CTL_EXIT_ERROR;
 			break;
 		default:
@@ -514,7 +598,15 @@ ctl_cmd_attach(int argc, char **argv)
 		goto fail;
 	}
 
-	attach_run(cfd, esc, t.label, &res);
+	if (asprintf(&log_path, "%s.log", t.path) == -1) {
+		ctl_warn("out of memory");
+		rc = CTL_EXIT_ERROR;
+		goto fail;
+	}
+	tg.label = t.label;
+	tg.path = t.path;
+	tg.log_path = log_path;
+	attach_run(cfd, esc, &tg, &res);
 	switch (res.end) {
 	case ATTACH_ESCAPE:
 		rc = CTL_EXIT_OK;
@@ -540,6 +632,7 @@ ctl_cmd_attach(int argc, char **argv)
 fail:
 	if (cfd != -1)
 		close(cfd);
+	free(log_path);
 	tree_target_free(&t);
 	return rc;
 }

@@ -145,6 +145,15 @@ tree_is_log(const char *s)
 	return n >= 4 && strcmp(s + n - 4, ".log") == 0;
 }
 
+/* Does S end in ".spy"? */
+int
+tree_is_spy(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 4 && strcmp(s + n - 4, ".spy") == 0;
+}
+
 static int
 tree_cmp(const void *a, const void *b)
 {
@@ -171,7 +180,7 @@ tree_entries(const char *dir, int want_dirs)
 			continue;
 		if (want_dirs && strcmp(de->d_name, "by-uuid") == 0)
 			continue;
-		if (!want_dirs && tree_is_log(de->d_name))
+		if (!want_dirs && (tree_is_log(de->d_name) || tree_is_spy(de->d_name)))
 			continue;
 		/* FUSE may report DT_UNKNOWN: ask for the type. */
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
@@ -341,6 +350,11 @@ tree_resolve(const char *arg, int pick, struct tree_target *t, char **cause)
 		if (tree_is_log(dev)) {
 			r = asprintf(cause, "%s is a scrollback snapshot, not "
 			    "a console: read it with cat or less", t->label);
+			goto fail;
+		}
+		if (tree_is_spy(dev)) {
+			r = asprintf(cause, "%s is a read-only follower, not "
+			    "a console: watch it with cat", t->label);
 			goto fail;
 		}
 		/* Named explicitly, anything but a directory will do: the

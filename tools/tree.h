@@ -26,7 +26,7 @@ char *tree_join(const char *a, const char *b);
 char *tree_xattr(const char *path, const char *name);
 
 /* The domains (WANT_DIRS) or console files (regular files not ending in
- * .log) in DIR, sorted bytewise; a NULL-terminated malloc'd array, or NULL
+ * .log or .spy) in DIR, sorted bytewise; a NULL-terminated malloc'd array, or NULL
  * with errno. Hidden names and by-uuid are left out. */
 char **tree_entries(const char *dir, int want_dirs);
 
@@ -53,5 +53,8 @@ int tree_plain_name(const char *s);
 
 /* Does S end in ".log" (a scrollback snapshot)? */
 int tree_is_log(const char *s);
+
+/* Does S end in ".spy" (a read-only follower)? */
+int tree_is_spy(const char *s);
 
 #endif

@@ -19,11 +19,11 @@ F=$MNT/d/console0
 
 # 1. Attach, type a command, leave with ^].
 tmux_run a "$CONSOLECTL -m $MNT attach d"
-tmux_wait a '^Connected to d/console0 \(escape \^\]\)'
+tmux_wait a '^Connected to d/console0 \(escape \^\], \^\]\? for help\)'
 tmux_keys a 'echo hel""lo' Enter
 tmux_wait a '^hello'
 [[ $(xattr "$F" user.holder) == *" comm=consolectl" ]] || fail "holder while attached: $(xattr "$F" user.holder)"
-tmux_keys a C-]
+tmux_keys a C-] .
 rc=$(tmux_rc a)
 [ "$rc" = 0 ] || { tmux_screen a >&2; fail "attach left with ^] exited $rc"; }
 cmp -s "$T/a.stty0" "$T/a.stty1" ||
@@ -60,7 +60,7 @@ cmp -s "$T/first.stty0" "$T/first.stty1" || fail "terminal settings of the displ
 tmux_keys second 'echo sec""ond' Enter
 tmux_wait second '^second'
 tmux_screen first | grep -q '^second' && fail "the displaced attach still shows output"
-tmux_keys second C-]
+tmux_keys second C-] .
 rc=$(tmux_rc second)
 [ "$rc" = 0 ] || { tmux_screen second >&2; fail "attach -f left with ^] exited $rc"; }
 cmp -s "$T/second.stty0" "$T/second.stty1" || fail "terminal settings of attach -f changed"

@@ -33,13 +33,13 @@ def run(action):
             if not r:
                 raise SystemExit("%s: never saw %r in %r" % (action, what, out))
             out += os.read(master, 4096)
-    expect(b"Connected to d/console0 (escape ^])")
+    expect(b"Connected to d/console0 (escape ^], ^]? for help)")
     during = termios.tcgetattr(slave)
     assert during != before, action + ": terminal not in raw mode"
     os.write(master, b"hello\r")
     expect(b"got:hello")
     if action == "escape":
-        os.write(master, b"\x1d")
+        os.write(master, b"\x1d.")
     elif action == "eof":
         os.write(master, b"quit\r")
     elif action == "takeover":

@@ -20,7 +20,7 @@ at_exit "screen -S cfs -X quit"
 screen_is() { screen -ls 2>/dev/null | grep -qE "[0-9]+\.cfs[[:space:]].*$1"; }
 
 tmux_start s "SCREENDIR='$SCREENDIR' screen -S cfs sh -c '$CONSOLECTL -m $MNT attach d; echo \$? > $T/rc'"
-tmux_wait s '^Connected to d/console0 \(escape \^\]\)'
+tmux_wait s '^Connected to d/console0 \(escape \^\], \^\]\? for help\)'
 tmux_keys s 'echo fi""rst' Enter
 tmux_wait s '^first'
 holder=$(xattr "$F" user.holder)
@@ -42,7 +42,7 @@ tmux_wait r '^second'
 [ "$(xattr "$F" user.holder)" = "$holder" ] || fail "holder changed at reattach: $(xattr "$F" user.holder)"
 
 # ^] ends consolectl, then screen; the console is free.
-tmux_keys r C-]
+tmux_keys r C-] .
 wait_for 5 test -e "$T/rc" || fail "consolectl did not end on ^]"
 [ "$(cat "$T/rc")" = 0 ] || fail "consolectl left with ^] exited $(cat "$T/rc")"
 wait_for 5 sh -c '! screen -ls 2>/dev/null | grep -q "\.cfs[[:space:]]"' || fail "screen did not end with consolectl"
