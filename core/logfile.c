@@ -52,6 +52,7 @@
 #define LOGFILE_QUIET_MS	500	/* a loss is over after this long */
 #define LOGFILE_BATCH		(256 * 1024)
 #define LOGFILE_RESERVE		4096
+#define LOGFILE_MIN_PIECE	512	/* smallest part of a batch tried on a full disk */
 #define LOGFILE_STAMP_MAX	40
 
 struct logfile {
@@ -198,12 +199,16 @@ logfile_write(struct logfile *lf, const char *buf, size_t len, int use_reserve)
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	ssize_t n;
 
-	if (!use_reserve && lf->can_reserve &&
+	/* Reserve the batch and the marker's room; on a nearly full disk,
+	 * less of the batch (halving down to LOGFILE_MIN_PIECE). */
+	while (!use_reserve && lf->can_reserve &&
 	    lf->size + (off_t)len + LOGFILE_RESERVE > lf->reserved) {
 		if (fallocate(lf->fd, FALLOC_FL_KEEP_SIZE, lf->size, len + LOGFILE_RESERVE) == 0)
 			lf->reserved = lf->size + len + LOGFILE_RESERVE;
 		else if (errno == EOPNOTSUPP || errno == ENOSYS)
 			lf->can_reserve = 0;
+		else if (len > LOGFILE_MIN_PIECE && (errno == ENOSPC || errno == EDQUOT))
+			len /= 2;
 		else
 			return -1;
 	}
@@ -222,7 +227,7 @@ logfile_write(struct logfile *lf, const char *buf, size_t len, int use_reserve)
 	if (n > 0) {
 		lf->size += n;
 		lf->file_bol = buf[n - 1] == '\n';
-		if (lf->failing) {
+		if (lf->failing && !use_reserve) {
 			log_info("%s: %s: writing again", __func__, lf->path);
 			lf->failing = 0;
 		}
