@@ -5,7 +5,7 @@
  *
  * What can block on a regular file, and what this does about it:
  *  - O_NONBLOCK means nothing for regular files. pwritev2(RWF_NOWAIT) is
- *    used where the filesystem supports it for buffered writes (XFS, btrfs;
+ *    used where the filesystem supports it for buffered writes (XFS;
  *    it fails with EOPNOTSUPP elsewhere, e.g. ext4 and tmpfs on 6.x, and
  *    the plain write is used from then on): EAGAIN means "would block",
  *    and the batch is tried again a little later while the queue fills.

@@ -45,7 +45,7 @@ for dom in sorted(os.listdir(mnt)):
         continue
     d = os.path.join(mnt, dom)
     uuid = attr(d, "user.uuid")
-    devs = sorted(f for f in os.listdir(d) if not f.endswith(".log"))
+    devs = sorted(f for f in os.listdir(d) if not f.endswith((".log", ".spy")))
     for dev in devs:
         p = os.path.join(d, dev)
         want.append({"domain": dom, "uuid": uuid, "device": dev,
