@@ -148,28 +148,3 @@ fdscan_holders(const char *mountpoint, int mnt_id, unsigned long long ino,
 	qsort(pids, n < max ? n : max, sizeof *pids, fdscan_cmp);
 	return n;
 }
-
-/* The real uid of PID, or -1. */
-long
-fdscan_uid(pid_t pid)
-{
-	char path[64], line[256];
-	long uid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "Uid: %ld", &uid) == 1)
-			break;
-	fclose(f);
-	return uid;
-}
-
-/* The session id of PID, or -1. */
-pid_t
-fdscan_sid(pid_t pid)
-{
-	return getsid(pid);
-}

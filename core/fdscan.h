@@ -20,9 +20,5 @@ int fdscan_has(pid_t pid, const char *mountpoint, int mnt_id, unsigned long long
  * returns how many were found (may exceed MAX). */
 size_t fdscan_holders(const char *mountpoint, int mnt_id, unsigned long long ino,
     pid_t *pids, size_t max);
-/* The real uid of PID, or -1. */
-long fdscan_uid(pid_t pid);
-/* The session id of PID, or -1. */
-pid_t fdscan_sid(pid_t pid);
 
 #endif

@@ -61,15 +61,18 @@ fs_xattr_state(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 
 /* Append "pid=N uid=N comm=X" of PID to BUF (LEN bytes), comma-separated. */
 static void
-fs_xattr_name_pid(char *buf, size_t len, pid_t pid, long uid)
+fs_xattr_name_pid(char *buf, size_t len, pid_t pid)
 {
 	size_t used = strlen(buf);
-	char comm[32];
+	char comm[PROC_COMM_MAX];
+	uid_t uids[4];
 
 	proc_comm(pid, comm, sizeof comm);
+	if (proc_uids(pid, uids) == -1)
+		return;		/* gone meanwhile */
 	if (used < len)
-		snprintf(buf + used, len - used, "%spid=%d uid=%ld comm=%s",
-		    used > 0 ? ", " : "", (int)pid, uid, comm);
+		snprintf(buf + used, len - used, "%spid=%d uid=%d comm=%s",
+		    used > 0 ? ", " : "", (int)pid, (int)uids[0], comm);
 }
 
 /*
@@ -108,12 +111,12 @@ fs_xattr_holder(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 	buf[0] = '\0';
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++) {
-			if ((fdscan_sid(pids[i]) == peer.sid) != (pass == 0))
+			if ((getsid(pids[i]) == peer.sid) != (pass == 0))
 				continue;
-			fs_xattr_name_pid(buf, len, pids[i], fdscan_uid(pids[i]));
+			fs_xattr_name_pid(buf, len, pids[i]);
 			shown++;
 		}
-	if (shown == 0)
+	if (shown == 0 || buf[0] == '\0')
 		snprintf(buf, len, "opener pid=%d has exited; no process has it open",
 		    (int)peer.pid);
 	return 0;
