@@ -449,12 +449,12 @@ ctl_cmd_force(int argc, char **argv)
 		    "Took over" : "Reserved", t.label);
 		if (before != NULL && strncmp(before, "reserved ", 9) != 0) {
 			fputs(" from ", stdout);
-			ctl_cell(before, 0, 1);
+			show_put(stdout, before, -1);
 		} else
 			fputs(" (nobody held it)", stdout);
 		if (after != NULL && strncmp(after, "reserved ", 9) == 0) {
 			fputs(": ", stdout);
-			ctl_cell(after, 0, 1);
+			show_put(stdout, after, -1);
 			fputs(" (opens from this login session only)", stdout);
 		}
 		putchar('\n');
