@@ -44,6 +44,7 @@
 #include "core/logfile.h"
 #include "core/loop.h"
 #include "core/opts.h"
+#include "core/path.h"
 #include "core/ring.h"
 
 #define LOGFILE_FLUSH_MS	20	/* batch writes this long after output */
@@ -59,7 +60,10 @@ struct logfile {
 	struct loop		*loop;
 	struct console		*con;
 	struct console_observer	 obs;
-	char			*path;
+	char			*path;		/* DIR/DOMAIN/DEV.log, for messages */
+	char			*dir;		/* DIR/DOMAIN */
+	char			*name;		/* DEV.log */
+	int			 dfd;		/* O_PATH of DIR while the file is open */
 	int			 fd;
 	off_t			 size;
 	off_t			 reserved;	/* space allocated up to here */
@@ -113,20 +117,47 @@ logfile_fail(struct logfile *lf, const char *what)
 	    __func__, lf->path, what, strerror(errno));
 }
 
-/* mkdir -p the directory of PATH. */
-static void
-logfile_mkdirs(const char *path)
+/* An O_PATH descriptor of directory DIR, made (mode 0750) with its missing
+ * parents. Every step goes through path.c, so a log directory inside our
+ * own mount is refused (EDEADLK) instead of hanging the loop on a request
+ * only the loop could answer. -1 with errno. */
+static int
+logfile_dir(const char *dir)
 {
-	char dir[PATH_MAX];
+	char prefix[PATH_MAX];
+	size_t len = strlen(dir);
+	int fd, parent, saverr;
 
-	snprintf(dir, sizeof dir, "%s", path);
-	for (char *p = dir + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		mkdir(dir, 0750);
-		*p = '/';
+	if (len >= sizeof prefix) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
+	if ((fd = path_open_dir(dir)) != -1 || errno != ENOENT)
+		return fd;
+	if ((parent = path_open_dir("/")) == -1)
+		return -1;
+	for (size_t i = 1; i <= len; i++) {
+		if (dir[i] != '/' && dir[i] != '\0')
+			continue;
+		memcpy(prefix, dir, i);
+		prefix[i] = '\0';
+		if ((fd = path_open_dir(prefix)) == -1) {
+			const char *base = strrchr(prefix, '/') + 1;
+
+			if (errno != ENOENT ||
+			    (mkdirat(parent, base, 0750) == -1 && errno != EEXIST) ||
+			    (fd = path_open_dir(prefix)) == -1)
+				goto fail;
+		}
+		close(parent);
+		parent = fd;
+	}
+	return parent;
+fail:
+	saverr = errno;
+	close(parent);
+	errno = saverr;
+	return -1;
 }
 
 static int
@@ -138,14 +169,20 @@ logfile_open(struct logfile *lf)
 		return 0;
 	if (loop_now_ms() < lf->open_after)
 		return -1;
-	logfile_mkdirs(lf->path);
-	lf->fd = open(lf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-	    O_NONBLOCK, 0640);
+	lf->dfd = logfile_dir(lf->dir);
+	if (lf->dfd != -1)
+		lf->fd = openat(lf->dfd, lf->name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK, 0640);
 	if (lf->fd == -1 || fstat(lf->fd, &st) == -1) {
-		logfile_fail(lf, "cannot open");
+		if (errno == EDEADLK)
+			errno = ELOOP;	/* "the path enters the consolefs mount" */
+		logfile_fail(lf, errno == ELOOP ? "the path enters the consolefs mount "
+		    "or loops; cannot open" : "cannot open");
 		if (lf->fd != -1)
 			close(lf->fd);
-		lf->fd = -1;
+		if (lf->dfd != -1)
+			close(lf->dfd);
+		lf->fd = lf->dfd = -1;
 		lf->open_after = loop_now_ms() + LOGFILE_REOPEN_MS;
 		return -1;
 	}
@@ -166,27 +203,33 @@ logfile_close(struct logfile *lf)
 	if (lf->reserved > lf->size && ftruncate(lf->fd, lf->size) == -1)
 		log_debug("%s: %s: %s", __func__, lf->path, strerror(errno));
 	close(lf->fd);
-	lf->fd = -1;
+	close(lf->dfd);
+	lf->fd = lf->dfd = -1;
 }
 
 /* Move DEV.log to DEV.log.1, .1 to .2, ... keeping KEEP files. */
 static void
 logfile_rotate(struct logfile *lf)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char from[NAME_MAX + 16], to[NAME_MAX + 16];
+	int dfd = dup(lf->dfd);
 
 	logfile_close(lf);
+	if (dfd == -1)
+		return;
 	if (lf->keep == 0)
-		unlink(lf->path);
+		unlinkat(dfd, lf->name, 0);
 	for (unsigned int i = lf->keep; i >= 1; i--) {
 		if (i == 1)
-			snprintf(from, sizeof from, "%s", lf->path);
+			snprintf(from, sizeof from, "%s", lf->name);
 		else
-			snprintf(from, sizeof from, "%s.%u", lf->path, i - 1);
-		snprintf(to, sizeof to, "%s.%u", lf->path, i);
-		if (rename(from, to) == -1 && errno != ENOENT)
-			log_warn("%s: rename %s %s: %s", __func__, from, to, strerror(errno));
+			snprintf(from, sizeof from, "%s.%u", lf->name, i - 1);
+		snprintf(to, sizeof to, "%s.%u", lf->name, i);
+		if (renameat(dfd, from, dfd, to) == -1 && errno != ENOENT)
+			log_warn("%s: %s: rename %s %s: %s", __func__, lf->dir, from, to,
+			    strerror(errno));
 	}
+	close(dfd);
 	lf->open_after = 0;
 	logfile_open(lf);
 }
@@ -459,16 +502,20 @@ logfile_attach(struct loop *lp, struct console *c, const char *domain, const cha
 	}
 	if ((lf = calloc(1, sizeof *lf)) == NULL)
 		return NULL;
-	lf->fd = -1;
+	lf->fd = lf->dfd = -1;
 	lf->loop = lp;
 	lf->bol = 1;
 	lf->timestamps = o->log_timestamps;
 	lf->max = o->log_max;
 	lf->keep = o->log_keep;
-	if (asprintf(&lf->path, "%s/%s/%s.log", o->log_dir, domain, dev) == -1) {
+	if (asprintf(&lf->path, "%s/%s/%s.log", o->log_dir, domain, dev) == -1)
 		lf->path = NULL;
+	if (asprintf(&lf->dir, "%s/%s", o->log_dir, domain) == -1)
+		lf->dir = NULL;
+	if (asprintf(&lf->name, "%s.log", dev) == -1)
+		lf->name = NULL;
+	if (lf->path == NULL || lf->dir == NULL || lf->name == NULL)
 		goto fail;
-	}
 	if ((lf->q = ring_new(LOGFILE_QUEUE_SIZE)) == NULL)
 		goto fail;
 	logfile_open(lf);
@@ -485,6 +532,8 @@ logfile_attach(struct loop *lp, struct console *c, const char *domain, const cha
 	return lf;
 fail:
 	free(lf->path);
+	free(lf->dir);
+	free(lf->name);
 	free(lf);
 	errno = ENOMEM;
 	return NULL;
@@ -512,6 +561,8 @@ logfile_free(struct logfile *lf)
 		lf->next->prev = lf->prev;
 	ring_free(lf->q);
 	free(lf->path);
+	free(lf->dir);
+	free(lf->name);
 	free(lf);
 }
 

@@ -4,6 +4,8 @@
 # of every line (each parses, times do not go backwards); attach and detach
 # are marked lines naming the process; log_max rotates keeping log_keep
 # files; after logrotate's mv, SIGHUP makes the daemon write a new file.
+# A log_dir inside the mount itself is refused (said in the daemon's log)
+# rather than hanging the daemon on a request to itself.
 . "$(dirname "$0")/../lib.sh"
 need python3
 LOGS=$T/logs
@@ -17,6 +19,10 @@ console0 = exec:/bin/sh -c 'stty -echo; echo READY; exec cat'
 small.log_max = 4K
 small.log_keep = 2
 small = exec:/bin/sh -c 'stty -echo; echo READY; exec cat'
+
+[domain inside]
+log_dir = $MNT/inside
+console0 = exec:/bin/sh -c 'echo READY; exec cat'
 CONF
 mount_fs
 L=$LOGS/d/console0.log
@@ -78,4 +84,9 @@ echo after-rotate >&3
 exec 3>&-
 wait_for 5 grep -q after-rotate "$L" || fail "new output not in the new file"
 grep -q after-rotate "$L.moved" && fail "new output went to the moved file"
-true
+
+# The log_dir inside our own mount: the console works, the daemon answers
+# and says why it does not log.
+wait_ready inside
+grep -q "inside/console0.log: the path enters the consolefs mount" "$DAEMON_LOG" ||
+	fail "no word about the log_dir inside the mount: $(grep inside "$DAEMON_LOG")"
