@@ -154,7 +154,7 @@ tmux_start ctl "CONSOLEFS_MOUNT='$MNT' '$CONSOLECTL' attach $G; echo CTL-ENDED; 
 tmux_wait ctl "Connected to $G/serial0"
 tmux_keys ctl 'echo CTL-$((4*4))' Enter
 tmux_wait ctl "^CTL-16"
-tmux_keys ctl C-]
+tmux_keys ctl C-] .
 tmux_wait ctl "CTL-ENDED"
 
 # --- capture = no (reload): virsh console works while consolefs idles ---
