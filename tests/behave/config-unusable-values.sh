@@ -45,6 +45,7 @@ cat > "$CONF" <<EOF
 serial0 = unix:${long%x}
 EOF
 mount_fs
+answers_fast "$MNT/d/serial0"
 [ "$(xattr "$MNT/d/serial0" user.state)" = absent ] ||
 	fail "the 107-byte unix: path: state $(xattr "$MNT/d/serial0" user.state)"
 stop_fs || fail "daemon exited $?"
