@@ -186,6 +186,31 @@ backend_force(struct backend *b, unsigned int hold_ms)
 	return b->ops->force(b, hold_ms);
 }
 
+/* The line settings of a serial backend (tty:, udev:), or NULL. */
+const struct line *
+backend_line(const struct backend *b)
+{
+	if (b->spec->kind != SPEC_TTY && b->spec->kind != SPEC_UDEV)
+		return NULL;
+	return &b->spec->line;
+}
+
+/* Change a serial backend's line settings on FD for the rest of the
+ * session (the next open applies the configured ones again). */
+int
+backend_set_line(struct backend *b, int fd, const struct line *l)
+{
+	if (backend_line(b) == NULL) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (fd == -1) {
+		errno = ENXIO;
+		return -1;
+	}
+	return line_apply(fd, l, NULL);
+}
+
 /* Ask a persistent backend to stop. */
 void
 backend_stop(struct backend *b)

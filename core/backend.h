@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 struct backend;
+struct line;
 
 /* Called when a backend's state changes on its own (an exec: child exited,
  * a capturing libvirt: backend has a new stream for backend_resume). */
@@ -61,6 +62,12 @@ int backend_break(struct backend *b, int fd, int on);
  * and keep it HOLD_MS for the next backend_open: 0, or -1 with EBUSY (a lock
  * file or flock, never broken; other kinds) or ENXIO (absent). */
 int backend_force(struct backend *b, unsigned int hold_ms);
+/* The configured line settings of a serial backend (tty:, udev:), or NULL
+ * for the other kinds. */
+const struct line *backend_line(const struct backend *b);
+/* Put line settings L on a serial backend's session fd FD until it closes:
+ * 0, or -1 with EOPNOTSUPP (not serial), ENXIO (not open) or the ioctl's. */
+int backend_set_line(struct backend *b, int fd, const struct line *l);
 /* Ask a persistent backend to stop (SIGTERM to an exec: child). */
 void backend_stop(struct backend *b);
 /* The pid of a persistent backend's process not yet reaped, or 0. */

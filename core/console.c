@@ -827,3 +827,25 @@ console_reservation(const struct console *c, pid_t *sid, long long *ms_left)
 	*ms_left = c->reserve_until - now;
 	return 0;
 }
+
+/* For a DEV.tty client (bridge.c): the configured line settings of a
+ * serial backend, or NULL. */
+const struct line *
+console_line(const struct console *c)
+{
+	return backend_line(c->be);
+}
+
+/* For a DEV.tty client (bridge.c): change the line settings of S's serial
+ * backend until the session ends. */
+int
+console_set_line(struct console_session *s, const struct line *l)
+{
+	struct console *c = s->con;
+
+	if (s->reset || c == NULL) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	return backend_set_line(c->be, c->fd, l);
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct line;
 struct loop;
 struct opts;
 struct console;
@@ -116,5 +117,13 @@ int console_session_peer(const struct console *c, struct console_peer *peer);
 int console_reservation(const struct console *c, pid_t *sid, long long *ms_left);
 /* Whether the console's backend process still has to be reaped. */
 int console_running(const struct console *c);
+
+/* The configured line settings of a serial (tty:, udev:) console, or
+ * NULL for the other kinds. */
+const struct line *console_line(const struct console *c);
+/* Change the line settings of the backend S holds until S ends (a .tty
+ * client set a speed): 0, or -1 with EOPNOTSUPP (not serial), ECONNRESET
+ * (taken over), ENXIO, or the terminal's error. */
+int console_set_line(struct console_session *s, const struct line *l);
 
 #endif

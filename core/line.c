@@ -167,58 +167,112 @@ line_speed_code(unsigned int baud)
 	return BOTHER;
 }
 
-/* Put FD in raw mode with L's settings; *SAVED gets the old ones. */
-int
-line_apply(int fd, const struct line *l, struct line_saved **saved)
+/* Raw mode with L's settings in T. */
+static void
+line_make(struct termios2 *t, const struct line *l)
 {
 	static const unsigned int sizes[] = { CS5, CS6, CS7, CS8 };
-	struct termios2 t;
-
-	*saved = NULL;
-	if (ioctl(fd, TCGETS2, &t) == -1)
-		return -1;
-	if ((*saved = malloc(sizeof **saved)) != NULL)
-		(*saved)->t = t;
 
 	/* cfmakeraw(), spelt out for termios2. */
-	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-	t.c_oflag &= ~OPOST;
-	t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	t.c_cflag |= CLOCAL | CREAD;
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
+	t->c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+	t->c_oflag &= ~OPOST;
+	t->c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t->c_cflag |= CLOCAL | CREAD;
+	t->c_cc[VMIN] = 1;
+	t->c_cc[VTIME] = 0;
 	if (l->bits == 0) {
 		/* pty: raw, 8 bits, no parity; the rest is the other side's. */
-		t.c_cflag &= ~(CSIZE | PARENB);
-		t.c_cflag |= CS8;
+		t->c_cflag &= ~(CSIZE | PARENB);
+		t->c_cflag |= CS8;
 	} else {
-		t.c_cflag &= ~(CSIZE | PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
-		t.c_iflag &= ~(IXOFF | IXANY | INPCK);
-		t.c_cflag |= sizes[l->bits - 5];
+		t->c_cflag &= ~(CSIZE | PARENB | PARODD | CMSPAR | CSTOPB | CRTSCTS);
+		t->c_iflag &= ~(IXOFF | IXANY | INPCK);
+		t->c_cflag |= sizes[l->bits - 5];
 		if (l->parity != 'n')
-			t.c_cflag |= PARENB;
+			t->c_cflag |= PARENB;
 		if (l->parity == 'o' || l->parity == 'm')
-			t.c_cflag |= PARODD;
+			t->c_cflag |= PARODD;
 		if (l->parity == 'm' || l->parity == 's')
-			t.c_cflag |= CMSPAR;
+			t->c_cflag |= CMSPAR;
 		if (l->stop == 2)
-			t.c_cflag |= CSTOPB;
+			t->c_cflag |= CSTOPB;
 		if (l->flow == LINE_FLOW_RTSCTS)
-			t.c_cflag |= CRTSCTS;
+			t->c_cflag |= CRTSCTS;
 		else if (l->flow == LINE_FLOW_XONXOFF)
-			t.c_iflag |= IXON | IXOFF;
+			t->c_iflag |= IXON | IXOFF;
 		if (l->hupcl == 1)
-			t.c_cflag |= HUPCL;
+			t->c_cflag |= HUPCL;
 		else if (l->hupcl == 0)
-			t.c_cflag &= ~HUPCL;
+			t->c_cflag &= ~HUPCL;
 	}
 	if (l->baud != 0) {
 		/* Input speed 0 in CIBAUD means "same as output". */
-		t.c_cflag &= ~(CBAUD | (CBAUD << IBSHIFT));
-		t.c_cflag |= line_speed_code(l->baud);
-		t.c_ispeed = t.c_ospeed = l->baud;
+		t->c_cflag &= ~(CBAUD | (CBAUD << IBSHIFT));
+		t->c_cflag |= line_speed_code(l->baud);
+		t->c_ispeed = t->c_ospeed = l->baud;
 	}
+}
+
+/* Put FD in raw mode with L's settings; *SAVED (when SAVED is not NULL)
+ * gets the old ones. */
+int
+line_apply(int fd, const struct line *l, struct line_saved **saved)
+{
+	struct termios2 t;
+
+	if (saved != NULL)
+		*saved = NULL;
+	if (ioctl(fd, TCGETS2, &t) == -1)
+		return -1;
+	if (saved != NULL && (*saved = malloc(sizeof **saved)) != NULL)
+		(*saved)->t = t;
+	line_make(&t, l);
 	return ioctl(fd, TCSETS2, &t);
+}
+
+/* The same, discarding input not yet read (TCSETSF2). */
+int
+line_reset(int fd, const struct line *l)
+{
+	struct termios2 t;
+
+	if (ioctl(fd, TCGETS2, &t) == -1)
+		return -1;
+	line_make(&t, l);
+	return ioctl(fd, TCSETSF2, &t);
+}
+
+/* What terminal FD is set to now, as far as a line says it. */
+int
+line_get(int fd, struct line *l)
+{
+	struct termios2 t;
+
+	if (ioctl(fd, TCGETS2, &t) == -1)
+		return -1;
+	line_init(l);
+	l->hupcl = (t.c_cflag & HUPCL) != 0;
+	/* The kernel keeps c_ospeed current whichever way the speed was set
+	 * (tcsetattr with a B constant fills it in too). */
+	l->baud = t.c_ospeed;
+	switch (t.c_cflag & CSIZE) {
+	case CS5: l->bits = 5; break;
+	case CS6: l->bits = 6; break;
+	case CS7: l->bits = 7; break;
+	default: l->bits = 8; break;
+	}
+	if (!(t.c_cflag & PARENB))
+		l->parity = 'n';
+	else if (t.c_cflag & CMSPAR)
+		l->parity = t.c_cflag & PARODD ? 'm' : 's';
+	else
+		l->parity = t.c_cflag & PARODD ? 'o' : 'e';
+	l->stop = t.c_cflag & CSTOPB ? 2 : 1;
+	if (t.c_cflag & CRTSCTS)
+		l->flow = LINE_FLOW_RTSCTS;
+	else if ((t.c_iflag & (IXON | IXOFF)) == (IXON | IXOFF))
+		l->flow = LINE_FLOW_XONXOFF;
+	return 0;
 }
 
 /* Put back what line_apply saved and free it. */

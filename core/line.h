@@ -41,8 +41,15 @@ int line_parse_word(struct line *l, const char *word, char **cause);
 
 /* Put terminal FD in raw mode with L's settings (termios2, so any baud
  * rate works); *SAVED gets what was there before (NULL when FD's settings
- * could not be read). 0, or -1 with errno when they could not be set. */
+ * could not be read; SAVED may be NULL: nothing kept). 0, or -1 with errno
+ * when they could not be set. */
 int line_apply(int fd, const struct line *l, struct line_saved **saved);
+/* The same, and discard input FD has not read (TCSETSF2): on a pty master
+ * this sets and flushes its slave. 0, or -1 with errno. */
+int line_reset(int fd, const struct line *l);
+/* What terminal FD is set to now (speed, framing, flow, hupcl) into L:
+ * 0, or -1 with errno. */
+int line_get(int fd, struct line *l);
 /* Put back what line_apply saved and free it (NULL is ok). */
 void line_restore(int fd, struct line_saved *saved);
 

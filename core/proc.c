@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/proc.h"
@@ -218,4 +219,71 @@ proc_ids(int dfd, pid_t *pgrp, pid_t *sid)
 	    sscanf(p + 1, " %*c %d %d %d", &ppid, pgrp, sid) != 3)
 		return -1;
 	return 0;
+}
+
+struct proc_scan {
+	DIR	*dir;
+	char	*tty;
+};
+
+/* Start looking for a process other than us that has TTY open. */
+struct proc_scan *
+proc_scan_new(const char *tty)
+{
+	struct proc_scan *ps = calloc(1, sizeof *ps);
+
+	if (ps == NULL)
+		return NULL;
+	if ((ps->tty = strdup(tty)) == NULL || (ps->dir = opendir("/proc")) == NULL) {
+		proc_scan_free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+/* Look at up to N more processes: 1 when done, 0 when there are more. */
+int
+proc_scan_step(struct proc_scan *ps, int n, pid_t *pid, uid_t *uid)
+{
+	pid_t self = getpid(), found;
+	struct proc_holders h = { ps->tty, &found, 1, 0 };
+	struct dirent *de;
+
+	*pid = 0;
+	while (n-- > 0) {
+		struct stat st;
+		char *end;
+		long v;
+		int dfd;
+
+		if ((de = readdir(ps->dir)) == NULL)
+			return 1;
+		v = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || v <= 0 || (pid_t)v == self)
+			continue;
+		dfd = openat(dirfd(ps->dir), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd == -1)
+			continue;
+		proc_holder_check((pid_t)v, dfd, &h);
+		if (h.n > 0 && fstat(dfd, &st) == 0) {
+			*pid = found;
+			*uid = st.st_uid;
+			close(dfd);
+			return 1;
+		}
+		close(dfd);
+	}
+	return 0;
+}
+
+/* Stop looking (NULL is ok). */
+void
+proc_scan_free(struct proc_scan *ps)
+{
+	if (ps == NULL)
+		return;
+	if (ps->dir != NULL)
+		closedir(ps->dir);
+	free(ps->tty);
+	free(ps);
 }

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bridge.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/hash.h"
@@ -59,7 +60,7 @@
 
 /* The kinds of file beside each device, in the order readdir lists them. */
 static const struct fs_file_ops *const fs_kinds[] = {
-	&fs_console_ops, &fs_log_ops, &fs_spy_ops, NULL,
+	&fs_console_ops, &fs_log_ops, &fs_spy_ops, &fs_tty_ops, NULL,
 };
 
 /* ---- the tree ---- */
@@ -743,7 +744,10 @@ fs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	ops = fs_kind_ops(e.kind);
 	if (ops == NULL || ops->open == NULL) {
-		fuse_reply_err(req, e.kind == FS_K_LINK ? ELOOP : EISDIR);
+		/* The kernel follows a link before it opens; only O_NOFOLLOW
+		 * (or O_PATH games) gets here with one. */
+		fuse_reply_err(req, e.kind == FS_K_LINK ||
+		    (ops != NULL && ops->readlink != NULL) ? ELOOP : EISDIR);
 		return;
 	}
 	ops->open(fs, req, &e, fi);
@@ -1007,6 +1011,9 @@ fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
 		fs_log_forget(fs, registry_device_id(v));
 		fs_spy_forget(fs, registry_device_id(v));
 		fs_console_forget(fs, registry_device_id(v));
+		/* Before its console is freed: a .tty client is hung up. */
+		if (fs->bridges != NULL)
+			bridge_forget(fs->bridges, registry_device_id(v));
 		for (int i = 0; fs_kinds[i] != NULL; i++) {
 			snprintf(name, sizeof name, "%s%s", registry_device_name(v),
 			    fs_kinds[i]->suffix);
@@ -1030,10 +1037,17 @@ fs_registry_event(void *arg, enum registry_event ev, struct registry_domain *d,
 		break;
 	case REGISTRY_DOMAIN_PERM:
 		fs_notify_inode(fs->notify, dino, 0);
-		for (v = registry_device_first(d); v != NULL; v = registry_device_next(v))
+		for (v = registry_device_first(d); v != NULL; v = registry_device_next(v)) {
+			struct bridge_perm bp;
+
 			for (int i = 0; fs_kinds[i] != NULL; i++)
 				fs_notify_inode(fs->notify, FS_INO(registry_device_id(v),
 				    fs_kinds[i]->kind), 0);
+			/* A .tty's pty slave follows the device file. */
+			fs_tty_perm(v, &bp);
+			if (fs->bridges != NULL)
+				bridge_set_perm(fs->bridges, registry_device_id(v), &bp);
+		}
 		break;
 	}
 }
@@ -1141,6 +1155,10 @@ fs_start(struct fs *fs, struct loop *lp, struct registry *reg, char **cause)
 	if ((fs->notify = fs_notify_new(fs->fd)) == NULL)
 		log_warn("%s: cannot start the notifier (%s): removed entries stay "
 		    "visible for up to a second", __func__, strerror(errno));
+	if ((fs->bridges = bridge_set_new(lp, NULL)) == NULL) {
+		*cause = strdup("out of memory");
+		return -1;
+	}
 	registry_set_listener(reg, fs_registry_event, fs);
 	loop_set_before_sleep(lp, fs_before_sleep, fs);
 	if (loop_add_fd(lp, fs->fd, LOOP_READ, fs_fuse_event, fs) == -1) {
@@ -1216,6 +1234,9 @@ fs_free(struct fs *fs)
 		/* The kernel connection is gone: nothing to reply to. */
 		fs_handle_free(h, 0);
 	}
+	/* Before the registry frees the consoles their sessions are of. */
+	bridge_set_free(fs->bridges);
+	fs->bridges = NULL;
 	if (fs->reg != NULL)
 		registry_set_listener(fs->reg, NULL, NULL);
 	fs_notify_free(fs->notify);

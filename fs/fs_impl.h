@@ -21,6 +21,8 @@
 #include <time.h>
 
 struct fs_notify;
+struct bridge_perm;
+struct bridge_set;
 struct hash;
 struct loop;
 struct registry;
@@ -111,6 +113,7 @@ struct fs_file_ops {
 extern const struct fs_file_ops fs_console_ops;
 extern const struct fs_file_ops fs_log_ops;
 extern const struct fs_file_ops fs_spy_ops;
+extern const struct fs_file_ops fs_tty_ops;
 
 struct fs {
 	struct fuse_session	*se;
@@ -130,6 +133,7 @@ struct fs {
 						   (ino -> ino), told before sleeping */
 	struct hash		*spies;		/* fs_spy.c: device id -> its spies */
 	struct hash		*replays;	/* fs_console.c: device id -> a replay asked for */
+	struct bridge_set	*bridges;	/* fs_tty.c: the DEV.tty ptys */
 	struct fuse_buf		 buf;
 	char			*rbuf;		/* FS_READ_MAX bytes for read replies */
 	time_t			 start;
@@ -178,6 +182,9 @@ void fs_console_forget(struct fs *fs, uint64_t id);
 void fs_spy_forget(struct fs *fs, uint64_t id);
 /* The daemon stops: every spy reads end of file. */
 void fs_spy_shutdown(struct fs *fs);
+/* fs_tty.c */
+/* The owner, group and mode device V's pty slave gets. */
+void fs_tty_perm(const struct registry_device *v, struct bridge_perm *bp);
 
 /* fs_xattr.c */
 void fs_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
