@@ -200,6 +200,14 @@ hold_close() {
 	HOLD_PID=
 }
 
+# Whether the terminal of tmux session $1's pane is in raw mode (-icanon):
+# the program in it has set up its terminal, so typed keys go to it rather
+# than being echoed by the pane's tty and flushed when the program starts.
+tmux_raw() {
+	stty -a -F "$(tmux -S "$TMUX_SOCK" display-message -p -t "$1" '#{pane_tty}')" 2>/dev/null |
+	    grep -q -- '-icanon'
+}
+
 # The pid of the process running in tmux session $1's pane.
 tmux_pid() { tmux -S "$TMUX_SOCK" display-message -p -t "$1" '#{pane_pid}'; }
 

@@ -147,9 +147,9 @@ ctl_json_string(const char *s)
 }
 
 enum { COL_DOMAIN, COL_UUID, COL_DEVICE, COL_BACKEND, COL_STATE, COL_HOLDER,
-    COL_N };
+    COL_TTY, COL_N };
 static const char *const ctl_columns[COL_N] = {
-	"domain", "uuid", "device", "backend", "state", "holder"
+	"domain", "uuid", "device", "backend", "state", "holder", "tty"
 };
 
 /* The width the table must fit in: the terminal's when the output is one,
@@ -199,6 +199,22 @@ ctl_fit(int width[COL_N], int limit)
 		width[order[i].col] -= take;
 		total -= take;
 	}
+}
+
+/* The path of DEV's terminal link (DEV.tty), or NULL when it has none. Only
+ * lstat: reading the link would make the daemon allocate its pty. */
+static char *
+ctl_list_tty(const char *dev)
+{
+	struct stat st;
+	char *path;
+
+	if (dev == NULL || asprintf(&path, "%s.tty", dev) == -1)
+		return NULL;
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return path;
+	free(path);
+	return NULL;
 }
 
 /*
@@ -296,6 +312,8 @@ ctl_cmd_list(int argc, char **argv)
 			r[COL_N + COL_STATE] = strdup(show);
 			r[COL_HOLDER] = ctl_list_attr(dev, "user.holder", &show);
 			r[COL_N + COL_HOLDER] = strdup(show);
+			r[COL_TTY] = ctl_list_tty(dev);
+			r[COL_N + COL_TTY] = strdup(r[COL_TTY] != NULL ? r[COL_TTY] : "-");
 			free(dev);
 			if (devs[j] == NULL)
 				break;

@@ -45,16 +45,17 @@ for dom in sorted(os.listdir(mnt)):
         continue
     d = os.path.join(mnt, dom)
     uuid = attr(d, "user.uuid")
-    devs = sorted(f for f in os.listdir(d) if not f.endswith((".log", ".spy")))
+    devs = sorted(f for f in os.listdir(d) if not f.endswith((".log", ".spy", ".tty")))
     for dev in devs:
         p = os.path.join(d, dev)
         want.append({"domain": dom, "uuid": uuid, "device": dev,
                      "backend": attr(p, "user.backend"),
                      "state": attr(p, "user.state"),
-                     "holder": attr(p, "user.holder")})
+                     "holder": attr(p, "user.holder"),
+                     "tty": p + ".tty" if os.path.islink(p + ".tty") else None})
     if not devs:
         want.append({"domain": dom, "uuid": uuid, "device": None,
-                     "backend": None, "state": None, "holder": None})
+                     "backend": None, "state": None, "holder": None, "tty": None})
 assert len(want) >= 6, want
 for key, h in holders.items():
     dom, dev = key.split("/")
@@ -62,7 +63,7 @@ for key, h in holders.items():
     assert row and row[0]["holder"] == h, "tree: %s holder %r, not %r" % (key, row and row[0]["holder"], h)
 
 # The table: columns start where their headings do; the last runs to the end.
-cols = ["domain", "uuid", "device", "backend", "state", "holder"]
+cols = ["domain", "uuid", "device", "backend", "state", "holder", "tty"]
 lines = open(table).read().split("\n")
 assert lines[-1] == "", "no newline at the end"
 head, rows = lines[0], lines[1:-1]
@@ -93,9 +94,9 @@ list() {
 
 # 1. Nothing held.
 list
-grep -q "^u  *$UUID  *console0  *exec:/bin/cat  *running  *-\$" "$T/table" ||
+grep -q "^u  *$UUID  *console0  *exec:/bin/cat  *running  *-  *$MNT/u/console0.tty\$" "$T/table" ||
 	{ cat "$T/table" >&2; fail "no row for u/console0 with uuid $UUID"; }
-grep -q '^empty  *[0-9a-f-]\{36\}  *-  *-  *-  *-$' "$T/table" ||
+grep -q '^empty  *[0-9a-f-]\{36\}  *-  *-  *-  *-  *-$' "$T/table" ||
 	{ cat "$T/table" >&2; fail "no row of - for the empty domain"; }
 
 # 2. Held: a cat on the pty, a python on u/console0, a foreign lock
@@ -114,4 +115,4 @@ h1="pid=$catpid uid=0 comm=cat"
 h2="pid=$pypid uid=0 comm=$(cat /proc/$pypid/comm)"	# python3, or python3.11
 h3="lock=$LOCKDIR/LCK..pts_999999 pid=1 comm=$(cat /proc/1/comm)"
 list "board/serial0=$h1" "u/console0=$h2" "board/serial1=$h3"
-grep -q "^board .* serial0 .* $h1\$" "$T/table" || { cat "$T/table" >&2; fail "table does not show $h1"; }
+grep -q "^board .* serial0 .* $h1  *$MNT/board/serial0.tty\$" "$T/table" || { cat "$T/table" >&2; fail "table does not show $h1"; }
