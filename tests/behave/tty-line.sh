@@ -13,7 +13,7 @@ P=$PTY_a
 cat > "$CONF" <<EOF
 [domain d]
 console0 = tty:$P,115200
-shell = exec:/bin/sh
+shell = exec:/bin/sh -c 'stty onlcr; exec /bin/sh'
 EOF
 mount_fs
 F=$MNT/d/console0

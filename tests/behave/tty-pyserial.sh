@@ -16,7 +16,7 @@ PY
 # echoed from then on).
 cat > "$CONF" <<EOF
 [domain d]
-shell = exec:/bin/sh
+shell = exec:/bin/sh -c 'stty onlcr; exec /bin/sh'
 out = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 1 >/dev/null; exec python3 $T/gen.py'
 in = exec:/bin/sh -c 'stty raw -echo; echo READY; head -c 10485760 | sha256sum; sleep 5'
 EOF

@@ -7,7 +7,7 @@
 need tmux screen python3 getfattr
 cat > "$CONF" <<EOF
 [domain d]
-console0 = exec:/bin/sh
+console0 = exec:/bin/sh -c 'stty onlcr; exec /bin/sh'
 EOF
 mount_fs
 F=$MNT/d/console0
