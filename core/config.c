@@ -196,8 +196,6 @@ config_name_problem(const char *name, int is_device, int *err)
 		return "'by-uuid' is reserved";
 	if (is_device && len >= 4 && strcmp(name + len - 4, ".log") == 0)
 		return "must not end in '.log' (that is the scrollback file)";
-	if (is_device && len >= 4 && strcmp(name + len - 4, ".tty") == 0)
-		return "must not end in '.tty' (that is the terminal link)";
 	if (is_device && len >= 4 && strcmp(name + len - 4, ".spy") == 0)
 		return "must not end in '.spy' (that is the watchers' file)";
 	if (is_device && len >= 4 && strcmp(name + len - 4, ".tty") == 0)
