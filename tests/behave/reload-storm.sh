@@ -35,7 +35,7 @@ cmp "$T/in" "$T/out" || fail "the stream through keep/console0 is not byte-exact
 kill -0 "$DAEMON_PID" || fail "the daemon died"
 want=$(printf 'b1\nby-uuid\nkeep\nrt')
 wait_for 5 sh -c "[ \"\$(ls '$MNT')\" = '$want' ]" || fail "the root holds $(ls "$MNT" | tr '\n' ' ')"
-[ "$(ls "$MNT/b1")" = "$(printf 'serial0\nserial0.log\nserial0.spy\nserial1\nserial1.log\nserial1.spy')" ] || fail "b1 holds $(ls "$MNT/b1" | tr '\n' ' ')"
+[ "$(ls "$MNT/b1")" = "$(printf 'serial0\nserial0.log\nserial0.spy\nserial0.tty\nserial1\nserial1.log\nserial1.spy\nserial1.tty')" ] || fail "b1 holds $(ls "$MNT/b1" | tr '\n' ' ')"
 [ -f "$MNT/rt/serial0" ] || fail "the runtime device is gone"
 n=$(grep -c "keeping the running configuration" "$DAEMON_LOG")
 note "$(grep -c 'daemon_reload: reloaded' "$DAEMON_LOG") reloads applied, $n broken files refused"

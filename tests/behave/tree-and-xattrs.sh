@@ -1,5 +1,5 @@
 #!/bin/bash
-# The tree (domains, devices, <dev>.log, by-uuid links) and the extended
+# The tree (domains, devices, <dev>.log, <dev>.tty, by-uuid links) and the extended
 # attributes: user.backend, user.state, user.holder (session form),
 # user.uuid; unknown names give ENODATA or EOPNOTSUPP, never ENOSYS.
 . "$(dirname "$0")/../lib.sh"
@@ -14,7 +14,7 @@ serial0 = exec:/bin/sh -c 'exec sleep 1000'
 EOF
 mount_fs
 [ "$(ls "$MNT" | tr '\n' ' ')" = "alpha beta by-uuid " ] || fail "root lists: $(ls "$MNT")"
-[ "$(ls "$MNT/alpha" | tr '\n' ' ')" = "console0 console0.log console0.spy " ] || fail "alpha lists: $(ls "$MNT/alpha")"
+[ "$(ls "$MNT/alpha" | tr '\n' ' ')" = "console0 console0.log console0.spy console0.tty " ] || fail "alpha lists: $(ls "$MNT/alpha")"
 [ "$(stat -c %A "$MNT/alpha/console0")" = "-rw-r-----" ] || fail "mode: $(stat -c %A "$MNT/alpha/console0")"
 [ "$(stat -c %A "$MNT/alpha/console0.log")" = "-r--r-----" ] || fail "log mode: $(stat -c %A "$MNT/alpha/console0.log")"
 [ "$(readlink "$MNT/by-uuid/3c1f0d4e-8a55-4a5e-9d2b-6f1e2a7c9b10")" = "../alpha" ] || fail "by-uuid link"
