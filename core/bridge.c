@@ -64,6 +64,7 @@
 #define BRIDGE_BUF		16384
 #define BRIDGE_MSG		512	/* room for a "[consolefs: ...]" line */
 #define BRIDGE_TICK_MS		20	/* CLOSING: how often to look */
+#define BRIDGE_ZERO_LOOKS	3	/* CLOSING: nothing unread, so many times */
 #define BRIDGE_CLOSE_MS		5000	/* CLOSING: how long at most */
 #define BRIDGE_EVICT_MS		2000	/* an idle pty used this recently stays */
 #define BRIDGE_PUMP_ROUNDS	16
@@ -97,7 +98,8 @@ struct bridge {
 	struct bridge_perm perm;
 	long long	 used_at;
 	long long	 close_by;
-	long long	 wrote_at;	/* CLOSING: the last write to the client */
+	long long	 wrote_at;	/* the last write to the client */
+	int		 zero_looks;	/* CLOSING: FIONREAD said 0 so many times */
 	struct loop_timer *timer;	/* OPENING: scan; ACTIVE: settle; CLOSING: look */
 	struct proc_scan *scan;		/* OPENING: looking for the client */
 	struct bridge	*all_prev, *all_next;
@@ -490,6 +492,7 @@ bridge_pump(struct bridge *b)
 			if (n > 0) {
 				b->out_off += n;
 				b->out_len -= n;
+				b->wrote_at = loop_now_ms();
 				progress = 1;
 			} else if (n == -1 && errno != EAGAIN && errno != EINTR) {
 				log_info("%s: %s: write to %s: %s", __func__, b->name,
@@ -615,9 +618,14 @@ bridge_closing_look(struct loop *lp, void *arg)
 		b->wrote_at = loop_now_ms();
 	}
 	/* What was written reaches the slave's input queue through the tty
-	 * layer's work queue, not at once: FIONREAD may say 0 just after a
-	 * write. So it is believed only a tick after the last write. */
-	if (b->out_len == 0 && loop_now_ms() - b->wrote_at >= BRIDGE_TICK_MS) {
+	 * layer's buffers and work queue, not at once, and only as fast as
+	 * the client makes room: FIONREAD (what is queued for the client to
+	 * read) may say 0 while more is on its way (seen: a pyserial reader
+	 * lost the end of 10 MiB). So it is believed only a tick after the
+	 * last write, and only when it says 0 BRIDGE_ZERO_LOOKS times in a row. */
+	if (b->out_len > 0)
+		b->zero_looks = 0;
+	else if (loop_now_ms() - b->wrote_at >= BRIDGE_TICK_MS) {
 		/* Our own slave fd, briefly: the only way to ask how much the
 		 * client has not read. */
 		if ((peer = bridge_peer(b)) != -1) {
@@ -625,7 +633,9 @@ bridge_closing_look(struct loop *lp, void *arg)
 				unread = 0;
 			close(peer);
 		}
-		if (unread == 0) {
+		if (unread > 0)
+			b->zero_looks = 0;
+		else if (++b->zero_looks >= BRIDGE_ZERO_LOOKS) {
 			bridge_retire(b);
 			return;
 		}

@@ -179,15 +179,15 @@ ctl_term_width(void)
  * never cut: they are what the user types next. Cut cells end in "~".
  */
 static void
-ctl_fit(int width[COL_N], int limit)
+ctl_fit(int width[COL_N], int ncols, int limit)
 {
 	static const struct { int col, min; } order[] = {
 		{ COL_BACKEND, 12 }, { COL_HOLDER, 16 }, { COL_UUID, 9 },
 		{ COL_STATE, 10 },
 	};
-	int total = 2 * (COL_N - 1), take;
+	int total = 2 * (ncols - 1), take;
 
-	for (int k = 0; k < COL_N; k++)
+	for (int k = 0; k < ncols; k++)
 		total += width[k];
 	for (size_t i = 0; limit > 0 && total > limit &&
 	    i < sizeof order / sizeof order[0]; i++) {
@@ -250,7 +250,7 @@ ctl_cmd_list(int argc, char **argv)
 	};
 	char **doms = NULL, **devs, ***rows = NULL, *hint;
 	size_t nrows = 0;
-	int json = 0, wide = 0, c, width[COL_N] = { 0 }, rc = CTL_EXIT_ERROR;
+	int json = 0, wide = 0, c, width[COL_N] = { 0 }, ncols = COL_N, rc = CTL_EXIT_ERROR;
 
 	while ((c = getopt_long(argc, argv, "jwm:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -347,19 +347,28 @@ ctl_cmd_list(int argc, char **argv)
 			for (int k = 0; k < COL_N; k++)
 				if (show_width(rows[i][COL_N + k]) > width[k])
 					width[k] = show_width(rows[i][COL_N + k]);
-		if (!wide)
-			ctl_fit(width, ctl_term_width());
-		for (int k = 0; k < COL_N; k++) {
+		if (!wide) {
+			int limit = ctl_term_width(), total = 2 * (COL_N - 1);
+
+			/* The TTY column goes first when the table does not
+			 * fit: it is always MOUNT/DOMAIN/DEVICE.tty. */
+			for (int k = 0; k < COL_N; k++)
+				total += width[k];
+			if (limit > 0 && total > limit)
+				ncols = COL_TTY;
+			ctl_fit(width, ncols, limit);
+		}
+		for (int k = 0; k < ncols; k++) {
 			char head[16];
 
 			for (int l = 0; l <= (int)strlen(ctl_columns[k]); l++)
 				head[l] = toupper((unsigned char)ctl_columns[k][l]);
-			ctl_cell(head, width[k], k == COL_N - 1);
+			ctl_cell(head, width[k], k == ncols - 1);
 		}
 		putchar('\n');
 		for (size_t i = 0; i < nrows; i++) {
-			for (int k = 0; k < COL_N; k++)
-				ctl_cell(rows[i][COL_N + k], width[k], k == COL_N - 1);
+			for (int k = 0; k < ncols; k++)
+				ctl_cell(rows[i][COL_N + k], width[k], k == ncols - 1);
 			putchar('\n');
 		}
 	}
