@@ -938,6 +938,15 @@ bridge_set_perm(struct bridge_set *bs, uint64_t id, const struct bridge_perm *pe
 	}
 }
 
+/* Whether ID's console is held by a client of its bridge. */
+int
+bridge_holds(const struct bridge_set *bs, uint64_t id)
+{
+	struct bridge *b = hash_get_id(bs->by_id, id);
+
+	return b != NULL && b->state == BRIDGE_ACTIVE && b->sess != NULL;
+}
+
 /* How many ptys the set holds now. */
 size_t
 bridge_count(const struct bridge_set *bs)

@@ -52,6 +52,9 @@ const char *bridge_peek(const struct bridge_set *bs, uint64_t id);
 void bridge_forget(struct bridge_set *bs, uint64_t id);
 /* New owner, group and mode for ID's slave, if it has a bridge. */
 void bridge_set_perm(struct bridge_set *bs, uint64_t id, const struct bridge_perm *perm);
+/* Whether ID's console is held by a client of its bridge (its session is
+ * the bridge's, and named after that client). */
+int bridge_holds(const struct bridge_set *bs, uint64_t id);
 /* How many ptys the set holds now (with or without a client). */
 size_t bridge_count(const struct bridge_set *bs);
 

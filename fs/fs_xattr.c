@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bridge.h"
 #include "core/config.h"
 #include "core/console.h"
 #include "core/fdscan.h"
@@ -101,6 +102,9 @@ fs_xattr_holder(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 		}
 		return console_holder(con, buf, len);
 	}
+	/* A DEV.tty client holds no console file: the bridge named it. */
+	if (fs->bridges != NULL && bridge_holds(fs->bridges, registry_device_id(e->v)))
+		return console_holder(con, buf, len);
 	if (fs->mnt_id <= 0)
 		fs->mnt_id = fdscan_mnt_id(fs->mountpoint);
 	if (fs->mnt_id <= 0 || fdscan_has(peer.pid, fs->mountpoint, fs->mnt_id, ino))

@@ -2,7 +2,7 @@
 # pyserial (Debian's python3-serial with /usr/bin/python3), the library of
 # most lab automation, on DEV.tty: Serial(path, 115200, timeout=1), a command
 # and its answer; then 10 MiB of every byte value through the bridge, each
-# way, byte-exact.
+# way, byte-exact. A .spy watcher sees the .tty session like any other.
 . "$(dirname "$0")/../lib.sh"
 need sha256sum getfattr
 /usr/bin/python3 -c 'import serial' 2>/dev/null || skip "python3-serial not installed"
@@ -24,7 +24,9 @@ mount_fs
 wait_ready d out
 wait_ready d in
 
-# A command and its answer.
+# A command and its answer; a spy sees the .tty session like any other.
+cat "$MNT/d/shell.spy" > "$T/spy" &
+at_exit "kill $!"
 /usr/bin/python3 - "$MNT/d/shell.tty" <<'PY' || fail "no answer through pyserial"
 import sys, serial
 s = serial.Serial(sys.argv[1], 115200, timeout=1)
@@ -37,6 +39,7 @@ for _ in range(10):
 print("got %r" % got, file=sys.stderr)
 sys.exit(1)
 PY
+wait_for 5 grep -q answer "$T/spy" || fail "the spy did not see the answer: $(cat "$T/spy")"
 
 # 10 MiB from the console to the client.
 /usr/bin/python3 - "$MNT/d/out.tty" "$T/got" <<'PY' || fail "10 MiB out"
