@@ -5,7 +5,8 @@
 # other side, so strace on the daemon shows the TIOCSBRK/TIOCCBRK it makes
 # on the device), and on an exec: console says it is not supported; ^]^]
 # sends one ^] to the guest, ^] and another key send both; ^]r shows the
-# last lines again; ^]. leaves. attach --wait waits for a pty: device
+# last lines again; ^]. leaves; --replay 2l shows the last two lines
+# first. attach --wait waits for a pty: device
 # that is not there yet and attaches when it appears.
 . "$(dirname "$0")/../lib.sh"
 need tmux python3 strace
@@ -54,6 +55,15 @@ rc=$(tmux_rc a)
 [ "$rc" = 0 ] || { tmux_screen a >&2; fail "^]. exited $rc"; }
 cmp -s "$T/a.stty0" "$T/a.stty1" || fail "terminal settings changed"
 [ "$(tr '\n' ' ' < "$T/keys")" = "61 1d 62 1d 78 " ] || fail "commands reached the guest: $(cat "$T/keys")"
+
+# --replay for one attach: the last lines first, then live.
+tmux_run rp "$CONSOLECTL -m $MNT attach --replay 2l d"
+tmux_wait rp '^Connected to d/console0'
+tmux_wait rp '^got 78'
+sleep 0.3
+[ "$(tmux_screen rp | grep -c '^got ')" = 2 ] || { tmux_screen rp >&2; fail "--replay 2l did not show exactly the last 2 lines"; }
+tmux_keys rp C-] .
+[ "$(tmux_rc rp)" = 0 ] || fail "attach --replay did not leave"
 
 # BREAK on a tty: backend, seen where the daemon makes it.
 tmux_run s "$CONSOLECTL -m $MNT attach d/serial0"

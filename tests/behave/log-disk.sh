@@ -2,13 +2,15 @@
 # On-disk logs: log_dir writes DIR/DOMAIN/DEV.log with or without a session;
 # log_timestamps puts one ISO 8601 timestamp with milliseconds at the start
 # of every line (each parses, times do not go backwards); attach and detach
-# are marked lines naming the process; log_max rotates keeping log_keep
-# files; after logrotate's mv, SIGHUP makes the daemon write a new file.
+# are marked lines naming the process, and so are a BREAK and a takeover;
+# log_max rotates keeping log_keep files; after logrotate's mv, SIGHUP
+# makes the daemon write a new file.
 # A log_dir inside the mount itself is refused (said in the daemon's log)
 # rather than hanging the daemon on a request to itself.
 . "$(dirname "$0")/../lib.sh"
-need python3
+need python3 setfattr
 LOGS=$T/logs
+make_pty s
 cat > "$CONF" <<CONF
 [global]
 log_dir = $LOGS
@@ -19,6 +21,7 @@ console0 = exec:/bin/sh -c 'stty -echo; echo READY; exec cat'
 small.log_max = 4K
 small.log_keep = 2
 small = exec:/bin/sh -c 'stty -echo; echo READY; exec cat'
+serial0 = tty:$PTY_s,9600
 
 [domain inside]
 log_dir = $MNT/inside
@@ -84,6 +87,15 @@ echo after-rotate >&3
 exec 3>&-
 wait_for 5 grep -q after-rotate "$L" || fail "new output not in the new file"
 grep -q after-rotate "$L.moved" && fail "new output went to the moved file"
+
+# A BREAK and a takeover are marked too.
+exec 3<>"$MNT/d/serial0"
+setfattr -n user.break -v 100 "$MNT/d/serial0" || fail "user.break"
+setfattr -n user.force -v serial0 "$MNT/d" || fail "user.force"
+exec 3>&-
+wait_for 5 grep -q "\[consolefs: taken over from pid=[0-9]* uid=0 comm=bash\]" "$LOGS/d/serial0.log" ||
+	fail "no takeover marker: $(cat "$LOGS/d/serial0.log")"
+grep -q "\[consolefs: BREAK 100 ms\]" "$LOGS/d/serial0.log" || fail "no BREAK marker: $(cat "$LOGS/d/serial0.log")"
 
 # The log_dir inside our own mount: the console works, the daemon answers
 # and says why it does not log.
