@@ -18,7 +18,8 @@
 #  - libvirtd killed (by pid) and started again: consolefs reconnects and
 #    the console works;
 #  - consolectl list shows the guest, consolectl attach works on it;
-#  - reload with capture = no: virsh console works while consolefs idles;
+#  - reload with capture = no: virsh console works while consolefs idles,
+#    and per session too, EBUSY with the holder and user.force;
 #  - a [domain] of the guest's name added by a reload wins; removed, the
 #    guest is back;
 #  - the section replaced by one with a remote URI (qemu+ext, through a
@@ -165,9 +166,12 @@ tmux_start free "virsh -c '$LV_URI' console $G; echo VIRSH3-ENDED; sleep 100000"
 tmux_wait free "Escape character"
 tmux_keys free 'echo FREE-$((2*11))' Enter
 tmux_wait free "^FREE-22"
-tmux_keys free C-]
+# ... and, per session as well, EBUSY with the holder, and user.force.
+wait_for 5 open_is EBUSY || fail "open while virsh console holds it (capture = no): $(open_errno "$F")"
+case $(xattr "$F" user.holder) in "libvirt session"*) ;; *) fail "user.holder (capture = no): '$(xattr "$F" user.holder)'" ;; esac
+setfattr -n user.force -v 1 "$F" || fail "user.force refused (capture = no)"
 tmux_wait free "VIRSH3-ENDED"
-round_trip 10 "per-session stream"
+round_trip 10 "per-session stream, after user.force"
 
 # --- a [domain] of the same name wins over the guest, and gives it back ---
 printf '[libvirt local]\nuri = %s\n[domain %s]\nconsole0 = exec:/bin/cat\n' "$LV_URI" "$G" > "$CONF"
