@@ -88,7 +88,8 @@ run: deps-check all
 DEB_PKGS = build-essential pkg-config clang libfuzzer-14-dev libfuse3-dev fuse3 libudev-dev \
            uuid-dev libinih-dev libcmocka-dev attr socat tmux screen minicom picocom \
            python3 util-linux procps bc busybox-static qemu-system-x86 cpio \
-           libvirt-dev libxml2-dev libvirt-daemon-system libvirt-clients strace
+           libvirt-dev libxml2-dev libvirt-daemon-system libvirt-clients strace \
+           python3-serial
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)
