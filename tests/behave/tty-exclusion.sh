@@ -5,7 +5,7 @@
 # holds it, an open of the file gets EBUSY and user.holder names the client;
 # a second client of the pty is refused (TIOCEXCL, EBUSY for non-root). The
 # slave has the device file's owner and group, and read-write for each class
-# that may write the device file.
+# that may write the device file, also after a reload changes them.
 . "$(dirname "$0")/../lib.sh"
 need python3 getfattr setpriv stat
 cat > "$CONF" <<EOF
@@ -28,6 +28,13 @@ got=$(stat -L -c '%U:%G %a' "$MNT/e/console0.tty")
 [ "$got" = "nobody:nogroup 600" ] || fail "e/console0.tty leads to a slave of $got, want nobody:nogroup 600"
 got=$(stat -L -c '%a' "$F.tty")
 [ "$got" = 666 ] || fail "d/console0.tty leads to a slave of mode $got, want 666"
+# A reload that changes the domain's mode changes the slave's too.
+pty_e=$(readlink "$MNT/e/console0.tty")
+sed -i 's/^mode = 0640$/mode = 0660/' "$CONF"
+kill -HUP "$DAEMON_PID"
+wait_for 5 sh -c "[ \"\$(stat -c '%U:%G %a' '$pty_e')\" = 'nobody:nogroup 660' ]" ||
+	fail "after the reload $pty_e is $(stat -c '%U:%G %a' "$pty_e"), want nobody:nogroup 660"
+[ "$(readlink "$MNT/e/console0.tty")" = "$pty_e" ] || fail "the reload changed the pty of e/console0"
 
 # The file is held: the .tty client is told who holds it, then hung up.
 hold_open "$F"
