@@ -343,24 +343,18 @@ lock_note_unwritable(const char *dir, int err)
 	    "existing locks, creating none", __func__, dir, strerror(err));
 }
 
-/* Allocate a lock for DEVPATH in DIR on behalf of PID. */
+/* Allocate a lock for the lock file NAME in DIR on behalf of PID. */
 static struct lock *
-lock_new(const char *dir, const char *devpath, pid_t pid)
+lock_new_file(const char *dir, const char *name, pid_t pid)
 {
-	char name[NAME_MAX + 1];
 	struct lock *lk;
-	size_t dlen = strlen(dir), nlen;
+	size_t dlen = strlen(dir), nlen = strlen(name);
 
-	if (*dir == '\0') {
+	if (*dir == '\0' || *name == '\0' || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if (lock_name(devpath, name, sizeof name) == -1) {
-		if (errno == ERANGE)
-			errno = ENAMETOOLONG;
-		return NULL;
-	}
-	nlen = strlen(name);
 	/* PATH, then a copy of DIR: "DIR/NAME\0DIR\0". */
 	if ((lk = malloc(sizeof *lk + 2 * (dlen + 1) + nlen + 1)) == NULL)
 		return NULL;
@@ -372,6 +366,24 @@ lock_new(const char *dir, const char *devpath, pid_t pid)
 	memcpy(lk->dir, dir, dlen + 1);
 	lk->pid = pid;
 	return lk;
+}
+
+/* Allocate a lock for DEVPATH in DIR on behalf of PID. */
+static struct lock *
+lock_new(const char *dir, const char *devpath, pid_t pid)
+{
+	char name[NAME_MAX + 1];
+
+	if (*dir == '\0') {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (lock_name(devpath, name, sizeof name) == -1) {
+		if (errno == ERANGE)
+			errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return lock_new_file(dir, name, pid);
 }
 
 /* Open the lock directory of LK (path.c: never into our own mount). */
@@ -399,25 +411,16 @@ lock_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Take the lock for DEVPATH in DIR on behalf of PID. */
-int
-lock_acquire(const char *dir, const char *devpath, pid_t pid,
-    struct lock **out, pid_t *holder)
+/* Take the lock LK (freed on failure and when the directory cannot be
+ * written) in DIR: as lock_acquire. */
+static int
+lock_take(const char *dir, struct lock *lk, struct lock **out, pid_t *holder)
 {
-	struct lock *lk;
 	struct stat mine, st;
 	char line[16];
 	int dfd = -1, fd = -1, created = 0, tries, len, r, saverr;
-	pid_t found;
+	pid_t pid = lk->pid, found;
 
-	*out = NULL;
-	*holder = 0;
-	if (pid <= 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((lk = lock_new(dir, devpath, pid)) == NULL)
-		return -1;
 	len = snprintf(line, sizeof line, "%10d\n", (int)pid);
 	if ((dfd = lock_open_dir(lk)) == -1) {
 		/* A missing or unsearchable directory holds no lock we could
@@ -504,16 +507,48 @@ fail:
 	return -1;
 }
 
-/* Look at the lock for DEVPATH in DIR without taking or removing it. */
+/* Take the lock for DEVPATH in DIR on behalf of PID. */
 int
-lock_check(const char *dir, const char *devpath, pid_t *holder)
+lock_acquire(const char *dir, const char *devpath, pid_t pid,
+    struct lock **out, pid_t *holder)
 {
 	struct lock *lk;
+
+	*out = NULL;
+	*holder = 0;
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((lk = lock_new(dir, devpath, pid)) == NULL)
+		return -1;
+	return lock_take(dir, lk, out, holder);
+}
+
+/* Take the lock file NAME in DIR on behalf of PID: as lock_acquire. */
+int
+lock_acquire_file(const char *dir, const char *name, pid_t pid,
+    struct lock **out, pid_t *holder)
+{
+	struct lock *lk;
+
+	*out = NULL;
+	*holder = 0;
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((lk = lock_new_file(dir, name, pid)) == NULL)
+		return -1;
+	return lock_take(dir, lk, out, holder);
+}
+
+/* Look at the lock LK without taking or removing it, and free it. */
+static int
+lock_check_lk(struct lock *lk, pid_t *holder)
+{
 	int dfd, r = 0, saverr;
 
-	*holder = 0;
-	if ((lk = lock_new(dir, devpath, 0)) == NULL)
-		return -1;
 	if ((dfd = lock_open_dir(lk)) == -1) {
 		/* No directory we can see into: no lock we could honour. */
 		if (!lock_unwritable(errno))
@@ -528,6 +563,30 @@ lock_check(const char *dir, const char *devpath, pid_t *holder)
 	free(lk);
 	errno = saverr;
 	return r;
+}
+
+/* Look at the lock for DEVPATH in DIR without taking or removing it. */
+int
+lock_check(const char *dir, const char *devpath, pid_t *holder)
+{
+	struct lock *lk;
+
+	*holder = 0;
+	if ((lk = lock_new(dir, devpath, 0)) == NULL)
+		return -1;
+	return lock_check_lk(lk, holder);
+}
+
+/* Look at the lock file NAME in DIR without taking or removing it. */
+int
+lock_check_file(const char *dir, const char *name, pid_t *holder)
+{
+	struct lock *lk;
+
+	*holder = 0;
+	if ((lk = lock_new_file(dir, name, 0)) == NULL)
+		return -1;
+	return lock_check_lk(lk, holder);
 }
 
 /* The full path of a held lock. */

@@ -37,6 +37,14 @@ int lock_acquire(const char *dir, const char *devpath, pid_t pid,
  * lock_acquire. Stale locks are left in place. */
 int lock_check(const char *dir, const char *devpath, pid_t *holder);
 
+/* As lock_acquire and lock_check, for the lock file NAME in DIR given
+ * whole: the names other tools give the same device (libvirt's
+ * "LCK.._pts_7", lockdev's "LCK.136.007"). EINVAL when NAME is empty or
+ * has a '/'. */
+int lock_acquire_file(const char *dir, const char *name, pid_t pid,
+    struct lock **out, pid_t *holder);
+int lock_check_file(const char *dir, const char *name, pid_t *holder);
+
 /* The full path of a held lock. */
 const char *lock_path(const struct lock *lk);
 
