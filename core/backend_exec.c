@@ -136,6 +136,7 @@ backend_exec_exited(struct child *c, pid_t pid, int status, void *arg)
 	struct backend *b = arg;
 
 	(void)c;
+	b->status = status;
 	child_describe(status, b->state, sizeof b->state);
 	log_info("%s: %s (pid %d): %s", __func__, b->spec->argv[0], (int)pid, b->state);
 	b->pid = 0;
@@ -186,9 +187,9 @@ backend_exec_ready(struct backend *b)
 }
 
 static int
-backend_exec_open(struct backend *b)
+backend_exec_open(struct backend *b, int session)
 {
-	(void)b;
+	(void)b, (void)session;
 	errno = ENXIO;	/* only reached when the child is gone */
 	return -1;
 }

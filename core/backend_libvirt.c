@@ -646,11 +646,12 @@ lv_release(struct backend *b)
 
 /* Per session: open the stream (or take the one forced for us). */
 static int
-lv_open(struct backend *b)
+lv_open(struct backend *b, int session)
 {
 	struct backend_libvirt *lv = b->lv;
 	const char *pty;
 
+	(void)session;
 	if (lv->hold != NULL) {
 		/* Taken by force a moment ago for this opener. */
 		loop_del_timer(lv_loop(), lv->hold);

@@ -112,14 +112,23 @@ backend_udev_path(const struct backend *b)
 	return b->udev != NULL ? b->udev->devnode : NULL;
 }
 
+/* The node of the one matching tty (backend_dev_open's resolve). */
 static int
-backend_udev_open(struct backend *b)
+backend_udev_resolve(struct backend *b)
 {
+	struct stat st;
+
 	if (b->udev->devnode == NULL) {
 		errno = ENXIO;
 		return -1;
 	}
-	return backend_dev_open(b, b->udev->devnode, &b->spec->line);
+	return backend_dev_bind(b, b->udev->devnode, &st);
+}
+
+static int
+backend_udev_open(struct backend *b, int session)
+{
+	return backend_dev_open(b, session, &b->spec->line);
 }
 
 /* After a hang-up: gone when no tty matches now, or the one that does is
@@ -168,6 +177,7 @@ backend_udev_release(struct backend *b)
 }
 
 const struct backend_ops backend_udev_ops = {
+	.resolve = backend_udev_resolve,
 	.open = backend_udev_open,
 	.close = backend_dev_close,
 	.gone = backend_udev_gone,

@@ -1,19 +1,38 @@
 /*
  * console.c — one device and its relay. This is the in-process half of
- * the exclusion (the UUCP lock taken by the backend is the other half):
+ * the exclusion (the UUCP locks taken by the backend are the other half):
  * at most one session holds a console.
  *
  * Flow control: the backend fd is read only while the output ring has room,
  * so a slow reader pushes back on the guest and nothing is dropped; with no
- * session, an exec: console is still read (into the scrollback only) so the
+ * session, the backend is still read (into the scrollback only) so the
  * program never stalls on a full terminal. Writes are queued in the input
  * ring and a writer waits (fs/ holds its request) while the ring is full.
+ *
+ * Capture: an exec: console is read all the time. A pty:, tty: or unix:
+ * console is too (capture = yes, the default): its backend is opened when
+ * the console is made and stays open across sessions, because QEMU throws
+ * away what its serial port prints while nobody has the pty or socket open.
+ * With no session open it holds no lock, and steps aside for any other
+ * program that takes the device: when the backend reports another
+ * program's lock file, flock or open file (backend.c watches for them) the
+ * fd is closed at once, user.state says "yielded to PID (comm)", and the
+ * device is opened again once the other program has let go (an event, or
+ * the CONSOLE_RETRY_MS timer for a lock whose holder died). Before each
+ * read with no session the pending inotify events are handled (watch_poll),
+ * so nothing the guest prints after another program's lock appeared is
+ * read by us. capture = no opens the backend per session instead.
  *
  * Reopening: minicom closes and reopens its port whenever tcgetattr fails,
  * which on a console file is every pass of its main loop. So a session's
  * unread output is kept when it closes, and output goes on being kept for
  * CONSOLE_LINGER_MS after the close: an open within that window continues
  * where the last session stopped reading; a later one starts afresh.
+ *
+ * Restart: an exec: program that ends is started again when restart says
+ * so, after a back-off (1 s, doubling up to 60 s, back to 1 s once a run
+ * lasted 60 s); a session stays open across it and reads the new program's
+ * output.
  *
  * Hang-ups: a pty keeps reporting EPOLLHUP once its other side is gone, so a
  * level-triggered watch would wake the loop forever. On EIO/HUP the watch is
@@ -37,16 +56,23 @@
 #include "core/opts.h"
 #include "core/proc.h"
 #include "core/ring.h"
+#include "core/watch.h"
 
 #define CONSOLE_OUT_SIZE	(1024 * 1024)
 #define CONSOLE_IN_SIZE		(64 * 1024)
 #define CONSOLE_READS_PER_EVENT	16
 #define CONSOLE_LINGER_MS	1000
 #define CONSOLE_KILL_MS		5000
+#define CONSOLE_RETRY_MS	1000	/* capture: look again while absent or yielded */
+#define CONSOLE_BACKOFF_MIN_MS	1000
+#define CONSOLE_BACKOFF_MAX_MS	60000
+#define CONSOLE_BACKOFF_RESET_MS 60000	/* a run this long starts the back-off afresh */
 
 struct console_session {
 	struct console	*con;		/* NULL once detached */
 	int		 reset;		/* taken over: ECONNRESET */
+	int		 ended;		/* the backend ended: end of file once drained */
+	int		 status;	/* 0, EINPROGRESS, or why the open failed */
 	struct console_peer peer;
 	char		 comm[PROC_COMM_MAX];
 	console_wake_fn	*wake;
@@ -60,8 +86,13 @@ struct console {
 	int		 fd;		/* backend fd, -1 when closed */
 	int		 mask;		/* what the loop watches on fd */
 	int		 hup;		/* hang-up seen: edge-triggered */
-	int		 ended;		/* backend finished for this fd */
-	int		 draining;	/* session gone, per-session fd still flushing */
+	int		 draining;	/* session gone, its input still going out */
+	int		 capture;	/* keep the backend open with no session */
+	int		 opening;	/* an open is in progress (unix: connect) */
+	int		 yielded;	/* another program took the device */
+	int		 stopping;
+	int		 in_capture;
+	struct loop_timer *retry;	/* capture: look again */
 	struct ring	*out;		/* backend -> session */
 	struct ring	*in;		/* session -> backend */
 	struct ring	*scroll;
@@ -72,9 +103,20 @@ struct console {
 	unsigned int	 reserve_ms;
 	struct loop_timer *break_timer;	/* ends a BREAK in progress */
 	struct console_observer *observers;	/* spies, on-disk logs */
+	/* exec: restart */
+	enum opts_restart restart;
+	struct loop_timer *restart_timer;
+	long long	 restart_at;
+	long		 backoff_ms;
+	long long	 started_at;
+	int		 start_failed;
+	int		 restart_now;	/* user.restart: start again at once */
+	struct loop_timer *kill_timer;	/* user.restart of a program ignoring SIGTERM */
+	char		 state[320];
 };
 
 static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
+static void console_capture(struct console *c);
 
 static void
 console_wake(struct console *c)
@@ -83,6 +125,13 @@ console_wake(struct console *c)
 
 	if (s != NULL && s->wake != NULL)
 		s->wake(s, s->arg);
+}
+
+/* Whether a session is open and reading. */
+static int
+console_live(const struct console *c)
+{
+	return c->sess != NULL && !c->sess->ended && c->sess->status == 0;
 }
 
 /* Whether output is still kept for a session that closed a moment ago. */
@@ -99,9 +148,9 @@ console_watch(struct console *c)
 {
 	int mask = 0;
 
-	if (c->fd == -1 || c->ended)
+	if (c->fd == -1)
 		return;
-	if (c->sess == NULL || ring_space(c->out) > 0)
+	if (!console_live(c) || ring_space(c->out) > 0)
 		mask |= LOOP_READ;
 	if (ring_used(c->in) > 0)
 		mask |= LOOP_WRITE;
@@ -136,9 +185,104 @@ console_close_fd(struct console *c)
 	c->draining = 0;
 }
 
+/* A session is over with the fd: keep it (without the session's locks)
+ * when capturing, else close it. */
+static void
+console_release_fd(struct console *c)
+{
+	if (c->fd == -1 || backend_persistent(c->be))
+		return;
+	c->draining = 0;
+	if (c->capture && !c->stopping)
+		backend_unlock(c->be, c->fd);
+	else
+		console_close_fd(c);
+}
+
+static void
+console_retry_fire(struct loop *lp, void *arg)
+{
+	struct console *c = arg;
+
+	(void)lp;
+	c->retry = NULL;
+	console_capture(c);
+}
+
+static void
+console_retry_later(struct console *c)
+{
+	if (c->retry != NULL || c->stopping || !c->capture || backend_lost(c->be))
+		return;
+	c->retry = loop_add_timer(c->loop, CONSOLE_RETRY_MS, console_retry_fire, c);
+}
+
+static void
+console_yield(struct console *c, pid_t pid)
+{
+	char comm[PROC_COMM_MAX];
+
+	proc_comm(pid, comm, sizeof comm);
+	log_info("%s: %s: another program (pid %d, %s) takes the device: letting go",
+	    __func__, c->name, (int)pid, comm);
+	console_close_fd(c);
+	c->yielded = 1;
+	console_retry_later(c);
+}
+
+/* Hold the backend with no session when capturing: open it if it is free,
+ * let it go if another program wants it. */
+static void
+console_capture(struct console *c)
+{
+	pid_t pid = 0;
+	int fd;
+
+	if (!c->capture || c->stopping || c->sess != NULL || c->draining ||
+	    c->opening || c->in_capture)
+		return;
+	c->in_capture = 1;
+	if (c->fd != -1) {
+		if (backend_foreign(c->be, &pid))
+			console_yield(c, pid);
+		goto out;
+	}
+	if (backend_lost(c->be))
+		goto out;
+	fd = backend_attach(c->be);
+	if (fd != -1) {
+		if (c->yielded)
+			log_info("%s: %s: the device is free again: capturing", __func__,
+			    c->name);
+		c->yielded = 0;
+		c->fd = fd;
+		loop_del_timer(c->loop, c->retry);
+		c->retry = NULL;
+		console_watch(c);
+		goto out;
+	}
+	if (errno == EINPROGRESS) {
+		c->opening = 1;
+		goto out;
+	}
+	if (errno == EBUSY && !c->yielded) {
+		backend_foreign(c->be, &pid);
+		log_info("%s: %s: another program (pid %d) has the device: not capturing "
+		    "until it lets go", __func__, c->name, (int)pid);
+		c->yielded = 1;
+	} else if (errno != EBUSY)
+		c->yielded = 0;
+	console_retry_later(c);
+out:
+	c->in_capture = 0;
+}
+
+static void console_exec_start(struct console *c);
+
 /* A persistent backend whose fd ended may come back by itself with a new
  * one (backend_resume: a capturing libvirt: console reopened after its
- * guest started again or virsh let go of it). */
+ * guest started again or virsh let go of it). A session that read its end
+ * of file stays ended. */
 static void
 console_resume(struct console *c)
 {
@@ -148,7 +292,89 @@ console_resume(struct console *c)
 		return;
 	log_info("%s: %s: backend back", __func__, c->name);
 	c->fd = fd;
-	c->ended = 0;
+	c->hup = 0;
+	c->mask = 0;
+	console_watch(c);
+	console_wake(c);
+}
+
+static void
+console_restart_fire(struct loop *lp, void *arg)
+{
+	struct console *c = arg;
+
+	(void)lp;
+	c->restart_timer = NULL;
+	console_exec_start(c);
+}
+
+/* Whether the exec: program that just ended is to be started again. */
+static int
+console_will_restart(const struct console *c)
+{
+	if (c->stopping || !backend_restartable(c->be))
+		return 0;
+	if (c->restart_now)
+		return 1;
+	if (c->restart == OPTS_RESTART_ON_EXIT)
+		return 1;
+	return c->restart == OPTS_RESTART_ON_FAILURE &&
+	    (c->start_failed || backend_failed(c->be));
+}
+
+/* The exec: program ended (or could not start): start it again after the
+ * back-off, or give the session end of file. */
+static void
+console_exec_ended(struct console *c)
+{
+	long delay;
+
+	if (!console_will_restart(c)) {
+		if (c->sess != NULL)
+			c->sess->ended = 1;
+		return;
+	}
+	if (c->restart_now) {
+		c->restart_now = 0;
+		delay = 0;
+	} else {
+		if (!c->start_failed &&
+		    loop_now_ms() - c->started_at >= CONSOLE_BACKOFF_RESET_MS)
+			c->backoff_ms = CONSOLE_BACKOFF_MIN_MS;
+		delay = c->backoff_ms;
+		c->backoff_ms *= 2;
+		if (c->backoff_ms > CONSOLE_BACKOFF_MAX_MS)
+			c->backoff_ms = CONSOLE_BACKOFF_MAX_MS;
+	}
+	loop_del_timer(c->loop, c->restart_timer);
+	c->restart_at = loop_now_ms() + delay;
+	c->restart_timer = loop_add_timer(c->loop, delay, console_restart_fire, c);
+	if (c->restart_timer == NULL) {
+		log_error("%s: %s: cannot start it again: %s", __func__, c->name,
+		    strerror(errno));
+		if (c->sess != NULL)
+			c->sess->ended = 1;
+		return;
+	}
+	log_info("%s: %s: starting it again in %ld ms", __func__, c->name, delay);
+}
+
+static void
+console_exec_start(struct console *c)
+{
+	int fd;
+
+	loop_del_timer(c->loop, c->kill_timer);
+	c->kill_timer = NULL;
+	c->started_at = loop_now_ms();
+	fd = backend_start(c->be);
+	c->start_failed = fd == -1;
+	if (fd == -1) {
+		console_exec_ended(c);
+		console_wake(c);
+		return;
+	}
+	c->fd = fd;
 	c->hup = 0;
 	c->mask = 0;
 	console_watch(c);
@@ -157,12 +383,18 @@ console_resume(struct console *c)
 
 /* The backend will produce nothing more on this fd. */
 static void
-console_end(struct console *c, const char *why)
+console_finish(struct console *c, const char *why)
 {
 	log_info("%s: %s: backend ended (%s)", __func__, c->name, why);
-	c->ended = 1;
 	ring_clear(c->in);
 	console_close_fd(c);
+	if (backend_persistent(c->be))
+		console_exec_ended(c);
+	else {
+		if (c->sess != NULL)
+			c->sess->ended = 1;
+		console_retry_later(c);
+	}
 	console_wake(c);
 	console_resume(c);
 }
@@ -171,28 +403,13 @@ static void
 console_backend_hup(struct console *c)
 {
 	if (backend_gone(c->be, c->fd)) {
-		console_end(c, "hang-up");
+		console_finish(c, "hang-up");
 		return;
 	}
 	if (!c->hup) {
 		c->hup = 1;
 		console_watch(c);
 	}
-}
-
-static void
-console_backend_event(struct backend *b, void *arg)
-{
-	struct console *c = arg;
-
-	(void)b;
-	console_resume(c);
-	/* An exec: child was reaped; if its terminal already hung up, that
-	 * was the end; otherwise the EIO after the last output will be. */
-	if (c->hup && c->fd != -1)
-		console_end(c, console_state(c));
-	else if (c->fd == -1)
-		console_wake(c);
 }
 
 /* Tell the observers about a session event. */
@@ -260,14 +477,22 @@ static void
 console_read_backend(struct console *c)
 {
 	char tmp[16384];
-	int got = 0, keep_all = c->sess != NULL || console_lingering(c);
+	int got = 0, keep_all;
 
+	if (!console_live(c) && c->capture) {
+		/* Another program's lock may have appeared since the loop
+		 * woke: what the guest prints from then on is that program's. */
+		watch_poll();
+		if (c->fd == -1)
+			return;
+	}
+	keep_all = console_live(c) || console_lingering(c);
 	for (int i = 0; i < CONSOLE_READS_PER_EVENT; i++) {
 		int keep = keep_all;
 		ssize_t n;
 
 		if (keep && ring_space(c->out) == 0) {
-			if (c->sess != NULL)
+			if (console_live(c))
 				break;		/* back-pressure on the guest */
 			keep = 0;		/* nobody to push back for */
 		}
@@ -314,7 +539,8 @@ console_write_backend(struct console *c)
 	if (n > 0)
 		console_wake(c);
 	if (c->draining && ring_used(c->in) == 0) {
-		console_close_fd(c);
+		console_release_fd(c);
+		console_capture(c);
 		return;
 	}
 	console_watch(c);
@@ -332,35 +558,115 @@ console_fd_event(struct loop *lp, int fd, int events, void *arg)
 		console_read_backend(c);
 }
 
-/* Make a console NAME for BACKEND; starts an exec: child. */
+/* An open in progress (unix: connect) is over: give the fd to the session
+ * waiting for it, or keep it for capture. */
+static void
+console_open_done(struct console *c)
+{
+	struct console_session *s = c->sess;
+	int fd = backend_opened(c->be);
+
+	if (fd == -1 && errno == EINPROGRESS)
+		return;
+	c->opening = 0;
+	if (fd != -1) {
+		c->fd = fd;
+		c->yielded = 0;
+		loop_del_timer(c->loop, c->retry);
+		c->retry = NULL;
+	}
+	if (s != NULL && s->status == EINPROGRESS) {
+		if (fd == -1) {
+			/* The console is free again; fs/ answers the open with
+			 * the error and closes the session. */
+			s->status = ENXIO;
+			c->sess = NULL;
+			s->con = NULL;
+			if (s->wake != NULL)
+				s->wake(s, s->arg);
+			console_retry_later(c);
+			return;
+		}
+		s->status = 0;
+		c->reserve_until = 0;
+		console_watch(c);
+		console_notify_peer(c, CONSOLE_EV_ATTACH, s);
+		if (s->wake != NULL)
+			s->wake(s, s->arg);
+		return;
+	}
+	if (fd == -1)
+		console_retry_later(c);
+	else
+		console_watch(c);
+}
+
+static void
+console_backend_event(struct backend *b, void *arg)
+{
+	struct console *c = arg;
+
+	(void)b;
+	if (backend_persistent(c->be)) {
+		console_resume(c);
+		/* An exec: child was reaped. If its terminal already hung up,
+		 * that was the end; otherwise the EIO after the last output
+		 * will be, unless it is to be started again: then what it left
+		 * is read now and the old terminal closed (a grandchild may
+		 * hold it open for ever). */
+		if (c->fd != -1 && !c->hup && backend_pid(c->be) == 0 &&
+		    console_will_restart(c)) {
+			console_read_backend(c);
+			if (c->fd != -1)
+				console_finish(c, console_state(c));
+		} else if (c->hup && c->fd != -1)
+			console_finish(c, console_state(c));
+		else if (c->fd == -1)
+			console_wake(c);
+		return;
+	}
+	if (c->opening)
+		console_open_done(c);
+	console_capture(c);
+}
+
+/* Make a console NAME for BACKEND; starts an exec: child or captures. */
 struct console *
 console_new(struct loop *lp, const char *name, const char *backend,
-    const struct console_opts *opts, char **cause)
+    const struct console_opts *copts, char **cause)
 {
 	struct console *c = calloc(1, sizeof *c);
+	struct opts defaults;
+	const struct opts *o = copts->opts;
 
 	*cause = NULL;
+	if (o == NULL) {
+		opts_init(&defaults);
+		o = &defaults;
+	}
 	if (c == NULL)
 		goto nomem;
 	c->fd = -1;
 	c->loop = lp;
-	c->reserve_ms = opts->reserve_ms;
+	c->reserve_ms = copts->reserve_ms;
+	c->restart = o->restart;
+	c->backoff_ms = CONSOLE_BACKOFF_MIN_MS;
 	if ((c->name = strdup(name)) == NULL ||
 	    (c->out = ring_new(CONSOLE_OUT_SIZE)) == NULL ||
 	    (c->in = ring_new(CONSOLE_IN_SIZE)) == NULL ||
-	    (c->scroll = ring_new(opts->scrollback)) == NULL)
+	    (c->scroll = ring_new(copts->scrollback)) == NULL)
 		goto nomem;
-	c->be = backend_new(backend, opts->lock_dir, opts->opts, console_backend_event, c,
-	    cause);
+	c->be = backend_new(lp, backend, copts->lock_dir, copts->opts,
+	    console_backend_event, c, cause);
 	if (c->be == NULL)
 		goto fail;
-	if (opts->opts != NULL && backend_set_env(c->be, opts->opts->env) == -1)
+	if (backend_set_env(c->be, o->env) == -1)
 		goto nomem;
-	if (backend_persistent(c->be)) {
-		c->fd = backend_start(c->be);
-		if (c->fd != -1)
-			console_watch(c);
-	}
+	c->capture = backend_can_capture(c->be);
+	if (backend_persistent(c->be))
+		console_exec_start(c);
+	else
+		console_capture(c);
 	return c;
 nomem:
 	*cause = strdup("out of memory");
@@ -375,18 +681,31 @@ console_stop(struct console *c)
 {
 	struct console_session *s = c->sess;
 
+	c->stopping = 1;
+	loop_del_timer(c->loop, c->retry);
+	c->retry = NULL;
+	loop_del_timer(c->loop, c->restart_timer);
+	c->restart_timer = NULL;
+	loop_del_timer(c->loop, c->kill_timer);
+	c->kill_timer = NULL;
 	if (s != NULL) {
 		s->con = NULL;	/* detached: it reads end of file */
+		if (s->status == EINPROGRESS)
+			s->status = ENXIO;
 		c->sess = NULL;
 		if (s->wake != NULL)
 			s->wake(s, s->arg);
 	}
-	/* A per-session fd goes now (and with it our lock file). An exec:
+	/* A device fd goes now (and with it our lock files). An exec:
 	 * master stays open and is still read until the child is gone:
 	 * closing it would hang up the child's terminal, a SIGHUP before the
 	 * SIGTERM it is owed. */
-	if (!backend_persistent(c->be))
+	if (!backend_persistent(c->be)) {
+		if (c->opening)
+			backend_cancel(c->be);
+		c->opening = 0;
 		console_close_fd(c);
+	}
 	backend_stop(c->be);
 }
 
@@ -422,6 +741,7 @@ console_free(struct console *c)
 			loop_add_timer(c->loop, CONSOLE_KILL_MS, console_kill_late,
 			    (void *)(intptr_t)pid);
 	}
+	loop_del_timer(c->loop, c->break_timer);
 	backend_free(c->be);
 	ring_free(c->out);
 	ring_free(c->in);
@@ -436,6 +756,7 @@ console_open(struct console *c, const struct console_peer *peer,
     console_wake_fn *wake, void *arg)
 {
 	struct console_session *s;
+	int fd, saverr;
 
 	if (c->sess != NULL) {
 		errno = EBUSY;
@@ -446,30 +767,57 @@ console_open(struct console *c, const struct console_peer *peer,
 		errno = EBUSY;
 		return NULL;
 	}
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	if (c->fd != -1 && !c->draining && !backend_persistent(c->be) &&
+	    !backend_current(c->be)) {
+		/* Held for capture, but the path names another device now (a
+		 * pty: link made anew): open what it names. */
+		console_close_fd(c);
+	}
 	if (backend_persistent(c->be)) {
-		/* An exec: program still waiting for its turn starts now: the
-		 * open waits for that one spawn, not for the queue. */
-		if (c->fd == -1 || backend_ready(c->be) == -1) {
+		/* Waiting for a restart counts as there. An exec: program
+		 * still waiting for its turn starts now: the open waits for
+		 * that one spawn, not for the queue. */
+		if (c->fd == -1 ? c->restart_timer == NULL : backend_ready(c->be) == -1) {
 			char who[256];
 
 			/* Ended or not there; or held by another program (virsh
 			 * console took a capturing libvirt: console). */
 			errno = c->fd == -1 && backend_holder(c->be, who, sizeof who) == 0 ?
 			    EBUSY : ENXIO;
-			return NULL;
+			goto fail;
 		}
-	} else if (c->fd == -1) {
-		c->ended = 0;
-		c->fd = backend_open(c->be);
-		if (c->fd == -1)
-			return NULL;
+	} else if (c->draining) {
+		/* The last session's input is still going out under our
+		 * locks: the fd is simply handed on. */
+	} else if (c->fd != -1) {
+		/* Held for capture: the session takes the locks now. */
+		if (backend_lock(c->be, c->fd) == -1) {
+			saverr = errno;
+			console_capture(c);
+			errno = saverr;
+			goto fail;
+		}
+	} else if (c->opening) {
+		s->status = EINPROGRESS;
+	} else {
+		fd = backend_open(c->be);
+		if (fd == -1 && errno != EINPROGRESS)
+			goto fail;
+		if (fd == -1) {
+			c->opening = 1;
+			s->status = EINPROGRESS;
+		} else {
+			c->fd = fd;
+			c->yielded = 0;
+			loop_del_timer(c->loop, c->retry);
+			c->retry = NULL;
+		}
 	}
-	if ((s = calloc(1, sizeof *s)) == NULL)
-		return NULL;
 	/* Only an open that succeeds uses up a reservation. */
-	c->reserve_until = 0;
-	/* A per-session fd still draining the last session's input is
-	 * simply handed on. */
+	if (s->status == 0)
+		c->reserve_until = 0;
 	c->draining = 0;
 	s->con = c;
 	s->peer = *peer;
@@ -481,9 +829,23 @@ console_open(struct console *c, const struct console_peer *peer,
 	c->closed_at = 0;
 	c->sess = s;
 	console_watch(c);
-	log_debug("%s: %s: opened by pid %d (%s)", __func__, c->name, (int)peer->pid, s->comm);
-	console_notify_peer(c, CONSOLE_EV_ATTACH, s);
+	log_debug("%s: %s: opened by pid %d (%s)%s", __func__, c->name, (int)peer->pid,
+	    s->comm, s->status == EINPROGRESS ? ", waiting for the backend" : "");
+	if (s->status == 0)
+		console_notify_peer(c, CONSOLE_EV_ATTACH, s);
 	return s;
+fail:
+	saverr = errno;
+	free(s);
+	errno = saverr;
+	return NULL;
+}
+
+/* 0, EINPROGRESS, or why the open failed. */
+int
+console_open_status(const struct console_session *s)
+{
+	return s->status;
 }
 
 static void
@@ -498,15 +860,25 @@ console_detach(struct console_session *s)
 	c->closed_at = s->reset ? 0 : loop_now_ms();
 	if (s->reset)
 		ring_clear(c->out);
+	if (s->status == EINPROGRESS) {
+		/* The opener went away (interrupted): a capture goes on with
+		 * the connect, else it is given up. */
+		if (!c->capture) {
+			backend_cancel(c->be);
+			c->opening = 0;
+		}
+		return;
+	}
 	if (!backend_persistent(c->be) && c->fd != -1) {
-		/* Bytes a writer was told were taken still go out; the fd (and
-		 * its lock) is closed once they have. */
-		if (ring_used(c->in) > 0 && !c->ended)
+		/* Bytes a writer was told were taken still go out; the locks
+		 * are dropped once they have. */
+		if (ring_used(c->in) > 0)
 			c->draining = 1;
 		else
-			console_close_fd(c);
+			console_release_fd(c);
 	}
 	console_watch(c);
+	console_capture(c);
 }
 
 /* End a session (the last close) and free it. */
@@ -517,7 +889,8 @@ console_close(struct console_session *s)
 		return;
 	if (s->con != NULL) {
 		log_debug("%s: %s: closed", __func__, s->con->name);
-		console_notify_peer(s->con, CONSOLE_EV_DETACH, s);
+		if (s->status == 0)
+			console_notify_peer(s->con, CONSOLE_EV_DETACH, s);
 	}
 	console_detach(s);
 	free(s);
@@ -541,7 +914,7 @@ console_read(struct console_session *s, void *buf, size_t len)
 		console_watch(c);
 		return n;
 	}
-	if (c->ended || c->fd == -1)
+	if (s->ended)
 		return 0;
 	errno = EAGAIN;
 	return -1;
@@ -558,7 +931,7 @@ console_write(struct console_session *s, const void *buf, size_t len)
 		errno = ECONNRESET;
 		return -1;
 	}
-	if (c == NULL || c->ended || c->fd == -1) {
+	if (c == NULL || s->ended || s->status != 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -566,12 +939,13 @@ console_write(struct console_session *s, const void *buf, size_t len)
 	 * next epoll_wait: one loop round less per keystroke. If that empties
 	 * the ring again, take more: returning short with an empty ring would
 	 * leave the waiting writer with no write watch to wake it. Errors and
-	 * leftovers are the write watch's business. */
+	 * leftovers are the write watch's business. While an exec: program is
+	 * being started again there is no fd: the bytes wait in the ring. */
 	for (n = 0; n < len;) {
 		size_t k = ring_put(c->in, (const char *)buf + n, len - n);
 
 		n += k;
-		if (k == 0 || ring_used(c->in) != k)
+		if (k == 0 || c->fd == -1 || ring_used(c->in) != k)
 			break;
 		if (ring_write_fd(c->in, c->fd) <= 0 || n == len)
 			break;
@@ -593,7 +967,7 @@ console_poll(struct console_session *s)
 		return POLLIN | POLLHUP;
 	if (ring_used(c->out) > 0)
 		ev |= POLLIN;
-	if (c->ended || c->fd == -1)
+	if (s->ended)
 		ev |= POLLIN | POLLHUP;
 	else if (ring_space(c->in) > 0)
 		ev |= POLLOUT;
@@ -608,10 +982,10 @@ console_force(struct console *c, pid_t sid)
 	struct console_session *s = c->sess;
 
 	if (c->draining) {
-		/* The last session's input is still going out under our lock:
+		/* The last session's input is still going out under our locks:
 		 * a takeover ends that too. */
 		ring_clear(c->in);
-		console_close_fd(c);
+		console_release_fd(c);
 	}
 	if (s == NULL && backend_holder(c->be, who, sizeof who) == 0 &&
 	    backend_force(c->be, c->reserve_ms) == -1) {
@@ -650,10 +1024,32 @@ console_holder(struct console *c, char *buf, size_t len)
 	return backend_holder(c->be, buf, len);
 }
 
-/* The state of the backend. */
+/* The state of the backend: the backend's words, or that the console
+ * stepped aside for another program, or when a program starts again. */
 const char *
 console_state(struct console *c)
 {
+	char comm[PROC_COMM_MAX];
+	pid_t pid = 0;
+
+	if (c->yielded && c->fd == -1 && backend_foreign(c->be, &pid)) {
+		if (pid <= 0)
+			pid = backend_user(c->be);
+		if (pid > 0) {
+			proc_comm(pid, comm, sizeof comm);
+			snprintf(c->state, sizeof c->state, "yielded to %d (%s)", (int)pid,
+			    comm);
+		} else
+			snprintf(c->state, sizeof c->state, "yielded to another program");
+		return c->state;
+	}
+	if (c->restart_timer != NULL) {
+		long long left = c->restart_at - loop_now_ms();
+
+		snprintf(c->state, sizeof c->state, "%s, starting again in %lld s",
+		    backend_state(c->be), left <= 0 ? 0 : (left + 999) / 1000);
+		return c->state;
+	}
 	return backend_state(c->be);
 }
 
@@ -703,7 +1099,8 @@ console_break_end(struct loop *lp, void *arg)
 }
 
 /* Send a serial BREAK of MS milliseconds (0: 250 ms, at most 10 s) without
- * blocking the loop: set it now, clear it from a timer. */
+ * blocking the loop: set it now, clear it from a timer. Only a session
+ * sends one: a device held for capture is not ours to signal. */
 int
 console_break(struct console *c, unsigned int ms)
 {
@@ -711,7 +1108,7 @@ console_break(struct console *c, unsigned int ms)
 		errno = EBUSY;
 		return -1;
 	}
-	if (backend_break(c->be, c->fd, 1) == -1)
+	if (backend_break(c->be, console_live(c) ? c->fd : -1, 1) == -1)
 		return -1;
 	if (ms == 0)
 		ms = 250;
@@ -736,6 +1133,68 @@ int
 console_running(const struct console *c)
 {
 	return backend_pid(c->be) > 0;
+}
+
+static void
+console_restart_kill(struct loop *lp, void *arg)
+{
+	struct console *c = arg;
+	pid_t pid = backend_pid(c->be);
+
+	(void)lp;
+	c->kill_timer = NULL;
+	if (pid > 0) {
+		log_warn("%s: %s: pid %d ignored SIGTERM for %d ms: SIGKILL", __func__,
+		    c->name, (int)pid, CONSOLE_KILL_MS);
+		child_signal(pid, SIGKILL);
+	}
+}
+
+/* Start an exec: program again now (user.restart). */
+int
+console_restart(struct console *c)
+{
+	if (!backend_restartable(c->be)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (c->stopping) {
+		errno = ESHUTDOWN;
+		return -1;
+	}
+	log_info("%s: %s: restart asked for", __func__, c->name);
+	if (backend_pid(c->be) > 0) {
+		/* Started again once it has been reaped (console_exec_ended). */
+		c->restart_now = 1;
+		backend_stop(c->be);
+		if (c->kill_timer == NULL)
+			c->kill_timer = loop_add_timer(c->loop, CONSOLE_KILL_MS,
+			    console_restart_kill, c);
+		return 0;
+	}
+	if (c->fd != -1) {
+		/* Reaped, its terminal not hung up yet (a grandchild may hold
+		 * it): read what it left, close it, start again. */
+		c->restart_now = 1;
+		console_read_backend(c);
+		if (c->fd != -1)
+			console_finish(c, console_state(c));
+		return 0;
+	}
+	loop_del_timer(c->loop, c->restart_timer);
+	c->restart_timer = NULL;
+	console_exec_start(c);
+	return 0;
+}
+
+/* Bind a pty: device again to the pseudo-terminal at its path now. */
+void
+console_rebind(struct console *c)
+{
+	if (!backend_lost(c->be))
+		return;
+	backend_rebind(c->be);
+	console_capture(c);
 }
 
 /* Start telling O about C's output and sessions. */

@@ -1,7 +1,9 @@
 /*
  * console.h — one device: its backend, the relay between the backend fd and
  * the one session that may hold it (the in-process registry of exclusive
- * sessions), the scrollback, and the takeover reservation.
+ * sessions), the scrollback, capture while no session is open (stepping
+ * aside for other programs), restarting an exec: program, and the takeover
+ * reservation.
  * Not for FUSE: fs/ turns requests into these calls and back.
  */
 #ifndef CONSOLEFS_CONSOLE_H
@@ -53,8 +55,11 @@ struct console_observer {
 /* Called when a session may make progress (data, end, room, takeover). */
 typedef void console_wake_fn(struct console_session *s, void *arg);
 
-/* Make a console NAME ("domain/dev") for BACKEND; starts an exec: child.
- * NULL with *CAUSE (malloc'd) when BACKEND is not a backend string. */
+/* Make a console NAME ("domain/dev") for BACKEND with OPTS (the daemon's
+ * and the device's settings: capture, restart, scrollback, environment);
+ * starts an exec: child, or opens a pty:/tty:/udev:/unix: backend to
+ * capture it. NULL with *CAUSE (malloc'd) when BACKEND is not a backend
+ * string. */
 struct console *console_new(struct loop *lp, const char *name,
     const char *backend, const struct console_opts *opts, char **cause);
 /* End the session (it reads end of file), stop the backend, free (NULL ok). */
@@ -66,9 +71,15 @@ void console_stop(struct console *c);
 void console_hangup(struct console *c);
 
 /* Start a session: NULL with errno EBUSY (held, reserved, or locked by
- * another program) or ENXIO (backend absent). WAKE is called on progress. */
+ * another program) or ENXIO (backend absent). WAKE is called on progress.
+ * The session may still be opening (a unix: connect waiting for the
+ * server): console_open_status says so, and WAKE is called once it is
+ * done. */
 struct console_session *console_open(struct console *c,
     const struct console_peer *peer, console_wake_fn *wake, void *arg);
+/* 0 when S is open, EINPROGRESS while it is opening, or the errno its open
+ * failed with (ENXIO); a failed session is only good for console_close. */
+int console_open_status(const struct console_session *s);
 /* End a session (the last close) and free it. */
 void console_close(struct console_session *s);
 /* Read: >0 bytes, 0 at end of file, -1 with EAGAIN (nothing yet) or
@@ -117,6 +128,13 @@ int console_session_peer(const struct console *c, struct console_peer *peer);
 int console_reservation(const struct console *c, pid_t *sid, long long *ms_left);
 /* Whether the console's backend process still has to be reaped. */
 int console_running(const struct console *c);
+/* Start an exec: program again now (user.restart): one that runs is
+ * stopped first and started again once it has exited; an open session
+ * stays. 0, or -1 with EOPNOTSUPP (not exec:). */
+int console_restart(struct console *c);
+/* Bind a pty: device again to the pseudo-terminal at its path now (a
+ * reload names it anew); nothing for other kinds. */
+void console_rebind(struct console *c);
 
 /* The configured line settings of a serial (tty:, udev:) console, or
  * NULL for the other kinds. */

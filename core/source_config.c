@@ -86,6 +86,9 @@ source_config_devices(struct registry_domain *d, const struct config_domain *cd,
 		if (strcmp(console_backend(registry_device_console(v)), dev->backend) == 0 &&
 		    opts_equal(registry_device_opts(v), &dev->opts)) {
 			registry_device_set_source(v, source_config);
+			/* Named anew: a pty: device whose pseudo-terminal went
+			 * away binds to the one there now. */
+			console_rebind(registry_device_console(v));
 			continue;
 		}
 		log_info("%s: %s/%s: %s changed: restarting it", __func__, cd->name,

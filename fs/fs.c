@@ -301,8 +301,19 @@ fs_answer_interrupts(struct fs *fs)
 	if (!fs->interrupts)
 		return;
 	fs->interrupts = 0;
-	for (struct fs_handle *h = fs->handles; h != NULL; h = h->next) {
+	for (struct fs_handle *h = fs->handles, *next; h != NULL; h = next) {
 		struct fs_pending **lists[] = { &h->reads, &h->writes };
+
+		next = h->next;
+		if (h->opening != NULL && h->opening->interrupted) {
+			/* An open still waiting (fs_console.c): its opener was
+			 * interrupted, so no release will come. */
+			fuse_reply_err(h->opening->req, EINTR);
+			fs_pending_free(h->opening);
+			h->opening = NULL;
+			fs_handle_free(h, 1);
+			continue;
+		}
 
 		for (int i = 0; i < 2; i++) {
 			struct fs_pending **pp, *p;
@@ -373,6 +384,12 @@ fs_handle_free(struct fs_handle *h, int reply)
 	struct fs *fs = h->fs;
 	struct fs_pending *p;
 
+	if ((p = h->opening) != NULL) {
+		h->opening = NULL;
+		if (reply)
+			fuse_reply_err(p->req, EBADF);
+		fs_pending_free(p);
+	}
 	while ((p = h->reads) != NULL || (p = h->writes) != NULL) {
 		if (p == h->reads)
 			h->reads = p->next;

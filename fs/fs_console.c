@@ -60,12 +60,36 @@ fs_console_reply_read(struct fs *fs, fuse_req_t req, ssize_t n)
 		fuse_reply_err(req, errno);
 }
 
-/* Let a session's waiting requests make progress; notify pollers. */
+static void fs_console_replay(struct fs *fs, const struct registry_device *v,
+    struct console_session *s, pid_t sid);
+
+/* Let a session's waiting requests make progress; notify pollers. An
+ * open waiting for the backend (a unix: connect) is answered first. */
 static void
 fs_console_progress(struct fs_handle *h)
 {
 	struct fs *fs = h->fs;
 	struct fs_pending *p;
+
+	if ((p = h->opening) != NULL) {
+		int st = console_open_status(fs_console_sess(h));
+		struct registry_device *v;
+
+		if (st == EINPROGRESS)
+			return;
+		h->opening = NULL;
+		if (st != 0) {
+			fuse_reply_err(p->req, st);
+			fs_pending_free(p);
+			fs_handle_free(h, 1);
+			return;
+		}
+		if ((v = registry_device_by_id(fs->reg, h->open_dev)) != NULL)
+			fs_console_replay(fs, v, fs_console_sess(h), h->open_sid);
+		fs_reply_open(p->req, &h->open_fi, h, 1);
+		fs_pending_free(p);
+		return;
+	}
 
 	while ((p = h->reads) != NULL) {
 		ssize_t n = console_read(fs_console_sess(h), fs->rbuf, p->size);
@@ -201,6 +225,18 @@ fs_console_open(struct fs *fs, fuse_req_t req, const struct fs_ent *e,
 
 		fs_handle_free(h, 1);
 		fuse_reply_err(req, saverr);
+		return;
+	}
+	if (console_open_status(h->priv) == EINPROGRESS) {
+		/* The backend is still connecting (unix:): the open is
+		 * answered when the console wakes us, never by blocking. */
+		h->open_fi = *fi;
+		h->open_dev = registry_device_id(e->v);
+		h->open_sid = peer.sid;
+		if (fs_pending_add(&h->opening, h, req) == NULL) {
+			fs_handle_free(h, 1);
+			fuse_reply_err(req, ENOMEM);
+		}
 		return;
 	}
 	fs_console_replay(fs, e->v, h->priv, peer.sid);

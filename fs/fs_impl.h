@@ -80,6 +80,10 @@ struct fs_handle {
 	struct fs		*fs;
 	const struct fs_file_ops *ops;
 	void			*priv;		/* the kind's own state */
+	struct fs_pending	*opening;	/* an open waiting to be answered */
+	struct fuse_file_info	 open_fi;	/* ... and its flags, */
+	uint64_t		 open_dev;	/* its device's id, */
+	pid_t			 open_sid;	/* its opener's session */
 	struct fs_pending	*reads;
 	struct fs_pending	*writes;
 	struct fuse_pollhandle	*ph;

@@ -1,7 +1,7 @@
 /*
  * fs_xattr.c — extended attributes: what a console is and who holds it
  * (user.backend, user.state, user.holder, a domain's user.uuid), and the
- * controls (user.force, user.break). One table says which names exist on
+ * controls (user.force, user.break, user.restart). One table says which names exist on
  * which kind of file and what getting or setting them does.
  *
  * The kernel remembers an ENOSYS from any xattr op for the whole mount, so
@@ -229,6 +229,18 @@ fs_xattr_replay(fuse_req_t req, const struct fs_ent *e, const char *value, size_
 	    n, lines);
 }
 
+/* user.restart: start an exec: program again now (any value). */
+static int
+fs_xattr_restart(fuse_req_t req, const struct fs_ent *e, const char *value, size_t size)
+{
+	(void)value, (void)size;
+	if (!fs_may_write(req, e->v))
+		return EACCES;
+	if (console_restart(registry_device_console(e->v)) == -1)
+		return errno;
+	return 0;
+}
+
 static const struct fs_xattr fs_xattrs[] = {
 	{ "user.uuid", FS_ON(FS_K_DOMAIN), fs_xattr_uuid, NULL },
 	{ "user.backend", FS_ON(FS_K_DEVICE), fs_xattr_backend, NULL },
@@ -238,6 +250,7 @@ static const struct fs_xattr fs_xattrs[] = {
 	{ "user.force", FS_ON(FS_K_DOMAIN), NULL, fs_xattr_force_domain },
 	{ "user.break", FS_ON(FS_K_DEVICE), NULL, fs_xattr_break },
 	{ "user.replay", FS_ON(FS_K_DEVICE), NULL, fs_xattr_replay },
+	{ "user.restart", FS_ON(FS_K_DEVICE), NULL, fs_xattr_restart },
 	{ NULL, 0, NULL, NULL },
 };
 
