@@ -113,15 +113,26 @@ stop_fs() {
 # Make a pseudo-terminal pair whose master a helper process keeps open:
 # make_pty NAME -> sets PTY_<NAME> (slave path), PTYPID_<NAME>; the master's
 # output (what consolefs writes) goes to $T/NAME.out, and what is written to
-# the fifo $T/NAME.in goes to the master (what consolefs reads).
+# the fifo $T/NAME.in goes to the master (what consolefs reads). Options of
+# tests/ptypair.py may follow (--want /dev/pts/N, --user NAME); with
+# --want, it returns 1 (and sets nothing) when that number went to another
+# process.
 make_pty() {
-	local name=$1
+	local name=$1 pid; shift
+	rm -f "$T/$name.in" "$T/$name.path"
 	mkfifo "$T/$name.in"
-	python3 "$TOP/tests/ptypair.py" "$T/$name.in" "$T/$name.out" "$T/$name.path" &
-	eval "PTYPID_$name=$!"
-	wait_for 5 test -s "$T/$name.path" || fail "pty helper did not start"
+	python3 "$TOP/tests/ptypair.py" "$T/$name.in" "$T/$name.out" "$T/$name.path" "$@" &
+	pid=$!
+	at_exit "kill $pid"
+	wait_for 5 sh -c "test -s '$T/$name.path' || ! kill -0 $pid 2>/dev/null" ||
+		fail "pty helper did not start"
+	if [ ! -s "$T/$name.path" ]; then
+		wait "$pid"
+		[ $? -eq 3 ] && return 1
+		fail "pty helper failed"
+	fi
+	eval "PTYPID_$name=$pid"
 	eval "PTY_$name=$(cat "$T/$name.path")"
-	at_exit "kill $(eval echo \$PTYPID_$name)"
 }
 
 # Start a detached tmux session NAME running CMD (a string), 120x40.
@@ -313,4 +324,47 @@ tty63_event() { echo "$1" > /sys/class/tty/tty63/uevent; }
 wait_xattr() {
 	wait_for "${4:-5}" sh -c "[ \"\$(getfattr --absolute-names --only-values -n '$2' '$1' 2>/dev/null)\" = '$3' ]" ||
 		fail "$2 of $1 is '$(xattr "$1" "$2")', want '$3'"
+}
+
+# --- QEMU guest tests ---
+
+# Build (once) or find the guest of tests/guest/make-guest.sh: sets GUEST
+# (its directory) and GUEST_ARGS (QEMU's kernel options, serial console on
+# ttyS0; KERNEL_APPEND adds to the kernel command line); skips the test when
+# it cannot be built.
+guest_fixture() {
+	need qemu-system-x86_64
+	GUEST=$TOP/build/guest
+	"$TOP/tests/guest/make-guest.sh" "$GUEST" >"$T/make-guest.log" 2>&1 ||
+	    skip "guest fixture not built: $(tail -n1 "$T/make-guest.log")"
+	GUEST_ARGS=(-accel tcg -m 256 -smp 1 -no-reboot -kernel "$GUEST/vmlinuz"
+	    -initrd "$GUEST/initrd.gz" -append "console=ttyS0 panic=-1 ${KERNEL_APPEND:-}")
+}
+# Start the guest stopped (-S) with its monitor on $T/mon.sock and the
+# serial port as QEMU's option $1 (pty, unix:PATH,server=on,wait=off...);
+# sets QEMU_PID, and PTS when the serial port is a pty. guest_cont starts it.
+guest_start_stopped() {
+	qemu-system-x86_64 "${GUEST_ARGS[@]}" -S -display none \
+	    -monitor "unix:$T/mon.sock,server=on,wait=off" -serial "$1" \
+	    </dev/null >"$T/qemu.out" 2>&1 &
+	QEMU_PID=$!
+	at_exit "kill $QEMU_PID"
+	wait_for 10 test -S "$T/mon.sock" || { cat "$T/qemu.out" >&2; fail "QEMU did not start"; }
+	PTS=
+	if [ "$1" = pty ]; then
+		wait_for 10 grep -q 'char device redirected to /dev/pts/[0-9]*' "$T/qemu.out" ||
+		    { cat "$T/qemu.out" >&2; fail "QEMU did not say which pty its serial port is"; }
+		PTS=$(sed -n 's|.*char device redirected to \(/dev/pts/[0-9]*\).*|\1|p' "$T/qemu.out" | head -n1)
+	fi
+}
+guest_cont() {
+	echo cont | socat - "UNIX-CONNECT:$T/mon.sock" >/dev/null ||
+	    fail "cannot tell QEMU to continue"
+}
+# Whether process $1 has a connection to the unix socket listening at $2.
+unix_connected() {
+	ss -xpn 2>/dev/null | awk -v path="$2" -v pid="pid=$1," '
+		$2 == "ESTAB" && $5 == path { srv[$6] = 1 }
+		$2 == "ESTAB" && index($0, pid) { peer[$8] = 1 }
+		END { for (i in srv) if (i in peer) found = 1; exit !found }'
 }

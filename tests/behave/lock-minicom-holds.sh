@@ -22,7 +22,7 @@ console0 = pty:$P
 EOF
 # The later --lock-dir wins over the one mount_fs gives.
 mount_fs --lock-dir /var/lock
-grep -q "(lock directory /var/lock)" "$DAEMON_LOG" || fail "daemon does not use /var/lock"
+wait_for 5 grep -q "(lock directory /var/lock)" "$DAEMON_LOG" || fail "daemon does not use /var/lock"
 F=$MNT/d/console0
 
 # Without -o: -o is "do not initialize modem & lockfiles".

@@ -23,7 +23,7 @@ console0 = pty:$PTY_a
 console1 = pty:$PTY_b
 EOF
 mount_fs --lock-dir "$D2"
-grep -q "(lock directory $D2)" "$DAEMON_LOG" || fail "daemon does not use $D2"
+wait_for 5 grep -q "(lock directory $D2)" "$DAEMON_LOG" || fail "daemon does not use $D2"
 
 # Said once: the log lines about the lock directory or failing locks, but
 # for the start-up line naming the directory.
