@@ -96,6 +96,7 @@ struct backend {
 	dev_t			 link_dev;
 	ino_t			 link_ino;
 	struct timespec		 link_ctime;
+	int			 refused_mount;	/* said that the path enters our mount */
 	int			 refused;	/* a pty at the path was refused: which */
 	dev_t			 refused_rdev;
 	struct timespec		 refused_ctime;

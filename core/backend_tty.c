@@ -191,6 +191,10 @@ backend_pty_resolve(struct backend *b)
 			backend_pty_refuse(b, b->spec->path, &st, b->link ? "not where the "
 			    "link led when the device was configured" : "no pseudo-terminal "
 			    "was there when the device was configured");
+		else if (errno == EDEADLK && !b->refused_mount) {
+			log_warn("%s: %s: %s", __func__, b->spec->path, PATH_REFUSED_STATE);
+			b->refused_mount = 1;
+		}
 		goto absent;
 	}
 	same = backend_dev_same(b, &st);
@@ -288,8 +292,13 @@ backend_tty_break(struct backend *b, int fd, int on)
 static const char *
 backend_pty_state(struct backend *b)
 {
-	snprintf(b->state, sizeof b->state, "%s",
-	    backend_pty_resolve(b) == 0 ? "present" : "absent");
+	struct stat st;
+	const char *s = "present";
+
+	if (backend_pty_resolve(b) == -1)
+		s = path_stat(b->spec->path, &st) == -1 && errno == EDEADLK ?
+		    PATH_REFUSED_STATE : "absent";
+	snprintf(b->state, sizeof b->state, "%s", s);
 	return b->state;
 }
 

@@ -125,6 +125,14 @@ backend_udev_resolve(struct backend *b)
 	return backend_dev_bind(b, b->udev->devnode, &st);
 }
 
+/* Whether the node held open is still the one that matches. */
+static int
+backend_udev_current(struct backend *b)
+{
+	return b->udev->devnode != NULL && b->resolved &&
+	    strcmp(b->udev->devnode, b->real) == 0;
+}
+
 static int
 backend_udev_open(struct backend *b, int session)
 {
@@ -178,6 +186,7 @@ backend_udev_release(struct backend *b)
 
 const struct backend_ops backend_udev_ops = {
 	.resolve = backend_udev_resolve,
+	.current = backend_udev_current,
 	.open = backend_udev_open,
 	.close = backend_dev_close,
 	.gone = backend_udev_gone,

@@ -242,6 +242,13 @@ console_capture(struct console *c)
 	    c->opening || c->in_capture)
 		return;
 	c->in_capture = 1;
+	if (c->fd != -1 && !backend_current(c->be)) {
+		/* The device held is no longer the one the backend names (a
+		 * udev: device unplugged, a pty: link made anew). */
+		log_info("%s: %s: the device changed: letting the old one go", __func__,
+		    c->name);
+		console_close_fd(c);
+	}
 	if (c->fd != -1) {
 		if (backend_foreign(c->be, &pid))
 			console_yield(c, pid);
@@ -1032,7 +1039,10 @@ console_state(struct console *c)
 	char comm[PROC_COMM_MAX];
 	pid_t pid = 0;
 
-	if (c->yielded && c->fd == -1 && backend_foreign(c->be, &pid)) {
+	/* (Another console of this daemon holding the device is no
+	 * program to name.) */
+	if (c->yielded && c->fd == -1 && backend_foreign(c->be, &pid) &&
+	    pid != getpid()) {
 		if (pid <= 0)
 			pid = backend_user(c->be);
 		if (pid > 0) {

@@ -13,8 +13,11 @@ need python3
 
 make_pty a
 P=$PTY_a
+# capture = no: every console here is the same pty, each opened only for
+# its session, so the settings from before are back once a session ends.
 cat > "$CONF" <<EOF
 [domain d]
+capture = no
 plain = tty:$P
 s7e1 = tty:$P,9600,7e1
 s8n2 = tty:$P,8n2
