@@ -13,6 +13,8 @@
  */
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -35,6 +37,7 @@
 #include "core/child.h"
 #include "core/console.h"
 #include "core/loop.h"
+#include "core/opts.h"
 
 #define CAT	"exec:/bin/sh -c 'stty raw -echo; echo READY; exec cat'"
 #define TIMEOUT	5000
@@ -44,6 +47,7 @@ struct fixture {
 	int		 sigfd;
 	char		 dir[64];	/* the lock directory */
 	struct console_opts opts;
+	struct opts	 dopts;		/* the device's settings */
 	int		 master;	/* a pty the test holds, or -1 */
 	char		 slave[64];
 };
@@ -101,6 +105,10 @@ setup(void **state)
 	f->opts.lock_dir = f->dir;
 	f->opts.scrollback = 4096;
 	f->opts.reserve_ms = 400;
+	opts_init(&f->dopts);
+	/* Backends opened per session unless a test captures. */
+	f->dopts.capture = 0;
+	f->opts.opts = &f->dopts;
 	f->master = -1;
 	*state = f;
 	return 0;
@@ -1221,6 +1229,246 @@ test_exec_state_after_stop(void **state)
 	free_console(f, c);
 }
 
+/* The console's state is WANT (a prefix when it ends in '*'). */
+struct state_want {
+	struct console	*c;
+	const char	*want;
+};
+
+static int
+state_is(void *arg)
+{
+	struct state_want *w = arg;
+	const char *st = console_state(w->c);
+	size_t n = strlen(w->want);
+
+	if (n > 0 && w->want[n - 1] == '*')
+		return strncmp(st, w->want, n - 1) == 0;
+	return strcmp(st, w->want) == 0;
+}
+
+static void
+wait_state(struct fixture *f, struct console *c, const char *want)
+{
+	struct state_want w = { c, want };
+
+	if (!run_until(f, state_is, &w, TIMEOUT)) {
+		print_error("state '%s', want '%s'\n", console_state(c), want);
+		fail();
+	}
+}
+
+/* capture = yes on a pty: what the far side prints with no session open
+ * reaches the scrollback; a session then works both ways and takes the
+ * lock, which goes when it ends while the pty stays open (still read). */
+static void
+test_capture_pty(void **state)
+{
+	struct fixture *f = *state;
+	struct console_session *s;
+	struct wake w = { 0 };
+	char backend[96], lock[128];
+	struct console *c;
+
+	f->dopts.capture = 1;
+	open_pty(f);
+	snprintf(backend, sizeof backend, "pty:%s", f->slave);
+	c = new_console(f, backend);
+	pty_lock_path(f, lock, sizeof lock);
+	assert_int_equal(write(f->master, "boot\n", 5), 5);
+	wait_scroll(f, c, "boot\n");
+	assert_int_equal(access(lock, F_OK), -1);
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_non_null(s);
+	assert_int_equal(console_open_status(s), 0);
+	assert_int_equal(access(lock, F_OK), 0);
+	assert_int_equal(console_write(s, "typed", 5), 5);
+	wait_fd(f, f->master, "typed");
+	assert_int_equal(write(f->master, "seen", 4), 4);
+	read_exactly(f, s, "seen");
+	console_close(s);
+	assert_int_equal(access(lock, F_OK), -1);
+	assert_int_equal(write(f->master, "after\n", 6), 6);
+	wait_scroll(f, c, "after\n");
+	free_console(f, c);
+}
+
+/* A live foreign lock appearing for a captured pty makes the console let
+ * go ("yielded to PID (comm)"), nothing printed meanwhile is read; when the
+ * lock goes it captures again. */
+static void
+test_capture_yield(void **state)
+{
+	struct fixture *f = *state;
+	char backend[96], lock[128], line[16];
+	struct console *c;
+	pid_t holder;
+	int fd, n;
+	char *sb;
+
+	f->dopts.capture = 1;
+	open_pty(f);
+	snprintf(backend, sizeof backend, "pty:%s", f->slave);
+	c = new_console(f, backend);
+	assert_string_equal(console_state(c), "present");
+	if ((holder = fork()) == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_true(holder > 0);
+	pty_lock_path(f, lock, sizeof lock);
+	fd = open(lock, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd != -1);
+	n = snprintf(line, sizeof line, "%10d\n", (int)holder);
+	assert_int_equal(write(fd, line, n), n);
+	close(fd);
+	snprintf(line, sizeof line, "%d", (int)holder);
+	wait_state(f, c, "yielded to *");
+	assert_non_null(strstr(console_state(c), line));
+	assert_int_equal(write(f->master, "theirs\n", 7), 7);
+	run_for(f, 200);
+	sb = scrollback(c);
+	assert_null(strstr(sb, "theirs"));
+	free(sb);
+	/* The lock goes: captured again, and what was waiting is read. */
+	assert_int_equal(unlink(lock), 0);
+	wait_state(f, c, "present");
+	wait_scroll(f, c, "theirs\n");
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	free_console(f, c);
+}
+
+/* restart = on-exit: a session stays open across the program's end and
+ * reads the next run's output, not end of file; the state says when it
+ * starts again. */
+static void
+test_restart_session(void **state)
+{
+	struct fixture *f = *state;
+	struct console_session *s;
+	struct wake w = { 0 };
+	struct console *c;
+	char buf[64];
+
+	f->dopts.restart = OPTS_RESTART_ON_EXIT;
+	c = new_console(f, "exec:/bin/sh -c 'stty raw -echo; echo run; read x; exit 3'");
+	wait_scroll(f, c, "run\n");
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_non_null(s);
+	assert_int_equal(console_write(s, "\n", 1), 1);
+	wait_state(f, c, "exited 3, starting again in *");
+	read_nothing(s);
+	assert_false(console_poll(s) & POLLHUP);
+	read_exactly(f, s, "run\n");
+	assert_string_equal(console_state(c), "running");
+	/* restart = no from now on would end it: not here, user.restart. */
+	assert_int_equal(console_restart(c), 0);
+	read_exactly(f, s, "run\n");
+	assert_int_equal(console_read(s, buf, sizeof buf) == 0, 0);
+	console_close(s);
+	free_console(f, c);
+}
+
+/* restart = no: the session reads end of file; console_restart starts the
+ * program again; non-exec: EOPNOTSUPP. */
+static void
+test_restart_off(void **state)
+{
+	struct fixture *f = *state;
+	struct console_session *s;
+	struct wake w = { 0 };
+	struct console *c;
+	char buf[64];
+
+	c = new_console(f, "exec:/bin/sh -c 'stty raw -echo; echo run; exit 0'");
+	wait_state(f, c, "exited 0");
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_null(s);
+	assert_int_equal(errno, ENXIO);
+	assert_int_equal(console_restart(c), 0);
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_non_null(s);
+	wait_poll(f, s, POLLHUP);
+	while (console_read(s, buf, sizeof buf) > 0)
+		;
+	assert_int_equal(console_read(s, buf, sizeof buf), 0);
+	console_close(s);
+	free_console(f, c);
+	c = new_console(f, "pty:/dev/pts/987654");
+	assert_int_equal(console_restart(c), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	free_console(f, c);
+}
+
+static int
+opened(void *arg)
+{
+	return console_open_status(arg) != EINPROGRESS;
+}
+
+static void
+set_flag(struct loop *lp, void *arg)
+{
+	(void)lp;
+	*(int *)arg = 1;
+}
+
+/* A unix: server whose queue is full: the open waits without blocking the
+ * loop (a timer set meanwhile fires) and fails with ENXIO after about 2 s. */
+static void
+test_unix_full_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct console_session *s;
+	struct wake w = { 0 };
+	int srv, filler, fired = 0;
+	char backend[128];
+	struct console *c;
+	long long t0;
+
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/sock", f->dir);
+	srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(listen(srv, 0), 0);
+	/* Never accepted: the queue (one with a backlog of 0) is full. */
+	filler = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_int_equal(connect(filler, (struct sockaddr *)&sun, sizeof sun), 0);
+	snprintf(backend, sizeof backend, "unix:%s", sun.sun_path);
+	c = new_console(f, backend);
+	t0 = loop_now_ms();
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_non_null(s);
+	assert_int_equal(console_open_status(s), EINPROGRESS);
+	assert_true(loop_now_ms() - t0 < 100);
+	loop_add_timer(f->lp, 300, set_flag, &fired);
+	assert_true(run_until(f, opened, s, TIMEOUT));
+	assert_true(fired);
+	assert_int_equal(console_open_status(s), ENXIO);
+	assert_true(loop_now_ms() - t0 >= 1900);
+	assert_true(w.n >= 1);
+	console_close(s);
+	/* The console is free again for the next open, which connects once
+	 * the server takes the waiting client. */
+	s = console_open(c, &(struct console_peer){ getpid(), getsid(0), getuid() },
+	    wake_cb, &w);
+	assert_non_null(s);
+	assert_int_equal(console_open_status(s), EINPROGRESS);
+	close(accept(srv, NULL, NULL));
+	assert_true(run_until(f, opened, s, TIMEOUT));
+	assert_int_equal(console_open_status(s), 0);
+	console_close(s);
+	close(filler);
+	free_console(f, c);
+	close(srv);
+}
+
 #define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 int
@@ -1247,6 +1495,11 @@ main(void)
 		T(test_free_under_session),
 		T(test_keystroke_direct),
 		T(test_exec_state_after_stop),
+		T(test_capture_pty),
+		T(test_capture_yield),
+		T(test_restart_session),
+		T(test_restart_off),
+		T(test_unix_full_queue),
 	};
 	sigset_t chld;
 
