@@ -45,6 +45,7 @@ static const char ctl_usage_text[] =
 "  attach [-f] [-w] [-e ESC] [-r N] DOMAIN[/DEV]\n"
 "                                     connect the terminal to a console\n"
 "  force DOMAIN[/DEV]                 end the session holding a console\n"
+"  restart DOMAIN[/DEV]               start an exec: console's program again\n"
 "  add DOMAIN [DEV BACKEND]           add a domain, or a device to it\n"
 "  remove DOMAIN[/DEV]                remove a device, or an empty domain\n"
 "\n"
@@ -505,6 +506,54 @@ ctl_replay_ok(const char *s)
 }
 
 static int
+ctl_cmd_restart(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mount", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tree_target t;
+	int c, rc = CTL_EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': tree_mount = optarg; break;
+		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
+		default: return ctl_usage("restart DOMAIN[/DEV]");
+		}
+	}
+	if (optind != argc - 1)
+		return ctl_usage("restart DOMAIN[/DEV]");
+	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
+		return rc;
+	if (setxattr(t.path, "user.restart", "1", 1, 0) == -1) {
+		switch (errno) {
+		case ENOENT:
+			ctl_warn("no such device: %s", t.label);
+			rc = CTL_EXIT_NOENT;
+			break;
+		case EACCES:
+		case EPERM:
+			ctl_warn("cannot restart %s: permission denied (it needs write "
+			    "permission on %s)", t.label, t.path);
+			rc = CTL_EXIT_ERROR;
+			break;
+		case ENOTSUP:
+			ctl_warn("cannot restart %s: only an exec: console runs a program "
+			    "consolefs can start", t.label);
+			rc = CTL_EXIT_ERROR;
+			break;
+		default:
+			ctl_warn("cannot restart %s: %s", t.label, strerror(errno));
+			rc = CTL_EXIT_ERROR;
+		}
+	}
+	tree_target_free(&t);
+	return rc;
+}
+
+static int
 ctl_cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -813,8 +862,8 @@ main(int argc, char **argv)
 		int		(*fn)(int, char **);
 	} cmds[] = {
 		{ "list", ctl_cmd_list }, { "attach", ctl_cmd_attach },
-		{ "force", ctl_cmd_force }, { "add", ctl_cmd_add },
-		{ "remove", ctl_cmd_remove },
+		{ "force", ctl_cmd_force }, { "restart", ctl_cmd_restart },
+		{ "add", ctl_cmd_add }, { "remove", ctl_cmd_remove },
 	};
 	const char *env;
 	int c;
