@@ -33,5 +33,7 @@ got=$(complete_line consolectl -m "$MNT" attach 3c1f0d4e-8a55-4a5e-9d2b-6f1e2a7c
 [ "$got" = "<3c1f0d4e-8a55-4a5e-9d2b-6f1e2a7c9b10/console0>" ] || fail "devices of a UUID complete to '$got'"
 got=$(complete_line consolectl -m "$MNT" force w)
 printf '%s\n' "$got" | grep -qx "<web1>" || fail "domains complete to '$got'"
+got=$(complete_line consolectl rem)
+[ "$got" = "<remove>" ] || fail "'rem' completes to '$got'"
 got=$(complete_line consolectl re)
-[ "$got" = "<remove>" ] || fail "'re' completes to '$got'"
+[ "$got" = "$(printf '<%s>\n' restart remove)" ] || fail "'re' completes to '$got'"
