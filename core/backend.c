@@ -209,6 +209,14 @@ backend_capturable(const struct backend *b)
 	return backend_is_device(b) || b->spec->kind == SPEC_UNIX;
 }
 
+/* Whether an absent backend must be looked at again to see it come back:
+ * a udev: backend hears of its tty from udev.c. */
+int
+backend_polls_absent(const struct backend *b)
+{
+	return b->spec->kind != SPEC_UDEV;
+}
+
 /* Whether the backend runs a program that can be started again. */
 int
 backend_restartable(const struct backend *b)

@@ -43,6 +43,9 @@ void backend_free(struct backend *b);
 int backend_persistent(const struct backend *b);
 /* Whether the backend can be held open with no session (pty:, tty:, unix:). */
 int backend_capturable(const struct backend *b);
+/* Whether an absent backend must be looked at again now and then to see it
+ * come back (a path, a socket), rather than being told (udev:). */
+int backend_polls_absent(const struct backend *b);
 /* Whether the backend runs a program that can be started again (exec:). */
 int backend_restartable(const struct backend *b);
 /* Whether backend_new could set up what capturing needs (the watches). */

@@ -277,8 +277,12 @@ console_capture(struct console *c)
 		log_info("%s: %s: another program (pid %d) has the device: not capturing "
 		    "until it lets go", __func__, c->name, (int)pid);
 		c->yielded = 1;
-	} else if (errno != EBUSY)
+	} else if (errno != EBUSY) {
 		c->yielded = 0;
+		/* Absent: a udev: backend is told when its tty comes back. */
+		if (!backend_polls_absent(c->be))
+			goto out;
+	}
 	console_retry_later(c);
 out:
 	c->in_capture = 0;
