@@ -427,11 +427,12 @@ backend_current(struct backend *b)
 	return b->ops->current == NULL || b->ops->current(b);
 }
 
-/* pty: bind again to what is at the path now. */
+/* pty: bind again to what is at the path now, when the pseudo-terminal it
+ * was bound to went away or it never had one. */
 void
 backend_rebind(struct backend *b)
 {
-	if (b->ops->rebind != NULL)
+	if (b->ops->rebind != NULL && (b->lost || !b->bound))
 		b->ops->rebind(b);
 }
 

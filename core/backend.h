@@ -99,7 +99,8 @@ pid_t backend_user(struct backend *b);
 /* pty: whether the pseudo-terminal it was bound to is gone for good. */
 int backend_lost(const struct backend *b);
 /* pty: bind again to whatever pseudo-terminal is at the path now (a
- * reload names the device anew). */
+ * reload names the device anew), when the one it was bound to went away or
+ * it never had one; nothing otherwise. */
 void backend_rebind(struct backend *b);
 /* Start (ON) or end a serial BREAK on FD: 0, or -1 with EOPNOTSUPP (not a
  * serial backend) or ENXIO (FD is -1: not open). */

@@ -90,13 +90,15 @@ backend_pty_bind(struct backend *b)
 		b->uid = lst.st_uid;
 	}
 	if (backend_dev_bind(b, b->spec->path, &st) == -1) {
+		/* Never bound: absent, looked at again now and then in case a
+		 * link appears (backend_pty_resolve), but no pseudo-terminal
+		 * appearing at a plain path is ever taken. */
 		if (b->link)
 			log_info("%s: %s: nothing behind the link yet", __func__, b->spec->text);
-		else {
+		else
 			log_info("%s: %s: no pseudo-terminal there: absent until the "
-			    "configuration names it again", __func__, b->spec->text);
-			b->lost = 1;
-		}
+			    "configuration names it again (or a link is made there)",
+			    __func__, b->spec->text);
 		return;
 	}
 	b->rdev = st.st_rdev;
@@ -178,6 +180,16 @@ backend_pty_resolve(struct backend *b)
 	struct stat st, lst;
 	int same;
 
+	if (!b->link && !b->bound && backend_lstat(b->spec->path, &lst) == 0 &&
+	    S_ISLNK(lst.st_mode)) {
+		/* A link made after the configuration (QEMU 9 makes it when it
+		 * starts): followed as one there from the start, its owner
+		 * standing for the device's. */
+		b->link = 1;
+		b->uid = lst.st_uid;
+		b->link_dev = 0;
+		b->link_ino = 0;
+	}
 	if (b->link) {
 		if (backend_lstat(b->spec->path, &lst) == -1 || !S_ISLNK(lst.st_mode))
 			goto absent;

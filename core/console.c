@@ -1205,8 +1205,6 @@ console_restart(struct console *c)
 void
 console_rebind(struct console *c)
 {
-	if (!backend_lost(c->be))
-		return;
 	backend_rebind(c->be);
 	console_capture(c);
 }

@@ -4,7 +4,8 @@
 # and the link is made anew, the device follows it (capture resumes, a
 # session reaches the new terminal); the old terminal's number reused behind
 # an unchanged link is refused, and so is a new link to another user's
-# pseudo-terminal.
+# pseudo-terminal. A link made only after the configuration (QEMU 9 makes it
+# when it starts) is followed too.
 . "$(dirname "$0")/../lib.sh"
 need python3
 make_pty a
@@ -13,6 +14,7 @@ ln -s "$PTY_a" "$LINK"
 cat > "$CONF" <<EOF
 [domain d]
 console0 = pty:$LINK
+late = pty:$T/vm2.pty
 EOF
 mount_fs
 F=$MNT/d/console0
@@ -35,6 +37,14 @@ exec 3<>"$F"
 printf 'to-b\n' >&3
 wait_for 5 grep -q to-b "$T/b.out" || fail "session did not reach $PTY_b"
 exec 3>&-
+
+# A link that appears after the configuration.
+[ "$(xattr "$MNT/d/late" user.state)" = absent ] || fail "late before its link: $(xattr "$MNT/d/late" user.state)"
+make_pty l
+ln -s "$PTY_l" "$T/vm2.pty"
+wait_for 5 holds "$PTY_l" || fail "capture did not follow a link made after the configuration"
+printf 'late output\r\n' >"$T/l.in"
+wait_for 5 grep -q 'late output' "$MNT/d/late.log" || fail "output behind the late link not captured"
 
 # A new link to another user's pseudo-terminal: refused.
 if id nobody >/dev/null 2>&1; then
