@@ -834,6 +834,11 @@ backend_unlock(struct backend *b, int fd)
 		flock(fd, LOCK_UN);
 	b->flocked = 0;
 	backend_unlock_files(b);
+	/* A session may have changed the line (a .tty client's speed): the
+	 * device stays open, so the configured settings go back now. */
+	if (backend_line(b) != NULL && line_apply(fd, backend_line(b), NULL) == -1)
+		log_warn("%s: %s: cannot set the line settings again: %s", __func__,
+		    b->real, strerror(errno));
 }
 
 /* Close FD, counting its IN_CLOSE as ours when it was opened on the node
