@@ -24,6 +24,8 @@ mount_fs
 t0=$SECONDS
 D=$MNT/d
 count() { tr -d '\r' <"$D/$1.log" | grep -c "^$2\$"; }
+# Whether line $2 is in $1's log $3 times (for wait_for: looked at each time).
+counted() { [ "$(count "$1" "$2")" = "$3" ]; }
 
 # on-exit, with a session open across the restart.
 wait_for 5 grep -q '^run' "$D/console0.log" || fail "console0 did not start"
@@ -42,7 +44,7 @@ wait_for 5 grep -q 'got again' "$T/s.out" || fail "the new program did not get w
 note "on-exit: the session read both runs"
 
 # no: stays exited; user.restart and consolectl restart start it again.
-wait_for 5 test "$(count once once)" = 1 || fail "once did not run"
+wait_for 5 counted once once 1 || fail "once did not run"
 wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$D/once' 2>/dev/null)\" = 'exited 0' ]" ||
 	fail "once state: $(xattr "$D/once" user.state)"
 sleep 1.5
@@ -55,16 +57,16 @@ grep -q "Permission denied" "$T/nobody.err" || fail "user.restart without write 
 sleep 0.5
 [ "$(count once once)" = 1 ] || fail "user.restart without write permission restarted once"
 setfattr -n user.restart -v 1 "$D/once" || fail "setfattr user.restart"
-wait_for 5 test "$(count once once)" = 2 || fail "user.restart did not start once again"
+wait_for 5 counted once once 2 || fail "user.restart did not start once again"
 wait_for 5 sh -c "[ \"\$(getfattr --only-values -n user.state '$D/once' 2>/dev/null)\" = 'exited 0' ]" ||
 	fail "once state after user.restart: $(xattr "$D/once" user.state)"
 "$CONSOLECTL" -m "$MNT" restart d/once || fail "consolectl restart failed ($?)"
-wait_for 5 test "$(count once once)" = 3 || fail "consolectl restart did not start once again"
+wait_for 5 counted once once 3 || fail "consolectl restart did not start once again"
 r=$(setfattr -n user.restart -v 1 "$D" 2>&1) && fail "user.restart on a directory was accepted"
 note "no: user.restart and consolectl restart each ran it once more"
 
 # on-failure: a clean exit stays; a failing program backs off.
-wait_for 5 test "$(count clean clean)" = 1 || fail "clean did not run"
+wait_for 5 counted clean clean 1 || fail "clean did not run"
 sleep $((10 - (SECONDS - t0) > 0 ? 10 - (SECONDS - t0) : 0))
 [ "$(count clean clean)" = 1 ] || fail "on-failure restarted a clean exit"
 n=$(count flap flap)
