@@ -13,9 +13,13 @@
  *    most BRIDGE_MAX_IDLE idle ptys are kept: past that, the least recently
  *    used one is closed if it has not been used for BRIDGE_EVICT_MS, else
  *    the readlink fails with EAGAIN (a colored `ls` reads every link);
- *  - ACTIVE: a program opened the slave; we took a session, named after
- *    that program, and relay until its last close, then go back to IDLE
- *    (the slave's input is flushed and its settings reset for the next);
+ *  - OPENING: a program opened the slave. Refused at once (CLOSING) when
+ *    the console is held; else the program is looked for in /proc, a slice
+ *    per loop pass (a whole walk took 100-400 ms on a host with 10,000
+ *    processes), and a session named after it is taken, or refused;
+ *  - ACTIVE: we hold the session and relay until the client's last close,
+ *    then go back to IDLE (the slave's input is flushed and its settings
+ *    reset for the next);
  *  - CLOSING: the session ended for another reason (taken over, the
  *    backend ended, the console was removed) or could not be had (busy,
  *    absent): the client gets what was still to come, plus one line
@@ -40,7 +44,14 @@
  *    the last close, so it is cleared before the next client;
  *  - the slave's settings are read and set through the master (TCGETS2,
  *    TCSETSF2); pty_set_termios forces CS8 without parity, so a client's
- *    data bits and parity never reach us (speed, stop bits, RTS/CTS do).
+ *    data bits and parity never reach us (speed, stop bits, RTS/CTS do);
+ *  - in packet mode (TIOCPKT, CLOSING only) the master hears the client
+ *    flush its input (TIOCPKT_FLUSHREAD): pyserial and picocom do right
+ *    after they open, which would throw our one line away.
+ *
+ * Why not CUSE or a character device node on our mount: no CUSE here, and
+ * a node with a pty slave's numbers opens only through devpts (seen: EIO
+ * from a mknod'd copy of /dev/pts/N).
  */
 #include <errno.h>
 #include <fcntl.h>
