@@ -89,6 +89,7 @@ struct backend {
 	/* pty: what the device is bound to */
 	int			 bound;
 	int			 lost;		/* the bound pty went away: absent until rebind */
+	int			 absent_said;	/* 1 plain path, 2 link: logged as absent */
 	dev_t			 rdev;
 	uid_t			 uid;
 	struct timespec		 ctime;		/* without a node watch: the identity */

@@ -75,13 +75,16 @@ static void
 backend_pty_bind(struct backend *b)
 {
 	struct stat st, lst;
+	int lr;
 
 	backend_dev_unbind(b);
 	b->bound = 0;
 	b->lost = 0;
 	b->link = 0;
 	b->refused = 0;
-	if (backend_lstat(b->spec->path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+	if ((lr = backend_lstat(b->spec->path, &lst)) == -1)
+		lr = errno;
+	if (lr == 0 && S_ISLNK(lst.st_mode)) {
 		b->link = 1;
 		b->link_dev = lst.st_dev;
 		b->link_ino = lst.st_ino;
@@ -89,10 +92,17 @@ backend_pty_bind(struct backend *b)
 		/* Until a pty is behind it: whoever made the link. */
 		b->uid = lst.st_uid;
 	}
-	if (backend_dev_bind(b, b->spec->path, &st) == -1) {
+	/* Nothing at the path: no need to walk it again (a reload of 3,000
+	 * absent devices did for each). */
+	if (lr == ENOENT || backend_dev_bind(b, b->spec->path, &st) == -1) {
 		/* Never bound: absent, looked at again now and then in case a
 		 * link appears (backend_pty_resolve), but no pseudo-terminal
-		 * appearing at a plain path is ever taken. */
+		 * appearing at a plain path is ever taken.
+		 * Said once: a reload naming it again, still with nothing there,
+		 * logs nothing (3,000 such lines made a reload slow). */
+		if (b->absent_said == 1 + b->link)
+			return;
+		b->absent_said = 1 + b->link;
 		if (b->link)
 			log_info("%s: %s: nothing behind the link yet", __func__, b->spec->text);
 		else
@@ -101,6 +111,7 @@ backend_pty_bind(struct backend *b)
 			    __func__, b->spec->text);
 		return;
 	}
+	b->absent_said = 0;
 	b->rdev = st.st_rdev;
 	b->uid = st.st_uid;
 	b->ctime = st.st_ctim;
@@ -178,10 +189,12 @@ static int
 backend_pty_resolve(struct backend *b)
 {
 	struct stat st, lst;
-	int same;
+	int same, lr = 0;
 
-	if (!b->link && !b->bound && backend_lstat(b->spec->path, &lst) == 0 &&
-	    S_ISLNK(lst.st_mode)) {
+	if (!b->link && !b->bound && (lr = backend_lstat(b->spec->path, &lst)) == -1 &&
+	    errno == ENOENT)
+		goto absent;	/* nothing there: nothing to refuse or follow */
+	if (!b->link && !b->bound && lr == 0 && S_ISLNK(lst.st_mode)) {
 		/* A link made after the configuration (QEMU 9 makes it when it
 		 * starts): followed as one there from the start, its owner
 		 * standing for the device's. */
