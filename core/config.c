@@ -1323,6 +1323,7 @@ config_load(const char *path, int missing_ok, char **cause)
 	struct config_parse p;
 	struct config *cf;
 	int rc, saverr = EINVAL;
+	char iobuf[8192];
 
 	*cause = NULL;
 	memset(&p, 0, sizeof p);
@@ -1349,6 +1350,10 @@ config_load(const char *path, int missing_ok, char **cause)
 			*cause = NULL;
 		goto fail;
 	}
+	/* A buffer of our own: stdio's malloc'd one, asked for after a reload
+	 * freed thousands of small blocks, made glibc consolidate them all
+	 * there (a fifth of an unchanged reload of 3,000 domains). */
+	setvbuf(p.fp, iobuf, _IOFBF, sizeof iobuf);
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	config_end_section(&p);
 	if (rc == -2)
