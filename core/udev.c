@@ -56,6 +56,7 @@ static struct {
 	struct udev_sub		*subs;
 	size_t			 nsubs;
 	int			 notifying;
+	int			 enumerating;	/* quiet: one summary line instead */
 } udev_state = { .fd = -1 };
 
 static void
@@ -188,8 +189,9 @@ udev_learn(const struct udev_event *ev)
 		udev_state.ttys = grown;
 		udev_state.ttys[udev_state.nttys++] = t;
 	}
-	log_debug("%s: %s (%s) %s", __func__, t->sysname, t->devnode,
-	    i != -1 ? "changed" : "is there");
+	if (!udev_state.enumerating)
+		log_debug("%s: %s (%s) %s", __func__, t->sysname, t->devnode,
+		    i != -1 ? "changed" : "is there");
 	udev_notify(t, 1);
 	return;
 nomem:
@@ -299,6 +301,7 @@ udev_enumerate(void)
 		udev_enumerate_unref(en);
 		return;
 	}
+	udev_state.enumerating = 1;
 	udev_list_entry_foreach(e, udev_enumerate_get_list_entry(en)) {
 		struct udev_device *dev = udev_device_new_from_syspath(udev_state.udev,
 		    udev_list_entry_get_name(e));
@@ -308,7 +311,9 @@ udev_enumerate(void)
 		udev_handle_device(dev, "add");
 		udev_device_unref(dev);
 	}
+	udev_state.enumerating = 0;
 	udev_enumerate_unref(en);
+	log_debug("%s: %zu ttys", __func__, udev_state.nttys);
 }
 
 static int
