@@ -217,6 +217,13 @@ backend_polls_absent(const struct backend *b)
 	return b->spec->kind != SPEC_UDEV;
 }
 
+/* Whether the device can go and come back while a session waits (udev:). */
+int
+backend_hotplug(const struct backend *b)
+{
+	return b->spec->kind == SPEC_UDEV;
+}
+
 /* Whether the backend runs a program that can be started again. */
 int
 backend_restartable(const struct backend *b)

@@ -46,6 +46,9 @@ int backend_capturable(const struct backend *b);
 /* Whether an absent backend must be looked at again now and then to see it
  * come back (a path, a socket), rather than being told (udev:). */
 int backend_polls_absent(const struct backend *b);
+/* Whether the device can go and come back while a session waits for it
+ * (udev:: an adapter unplugged and plugged in again). */
+int backend_hotplug(const struct backend *b);
 /* Whether the backend runs a program that can be started again (exec:). */
 int backend_restartable(const struct backend *b);
 /* Whether backend_new could set up what capturing needs (the watches). */

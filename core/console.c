@@ -34,6 +34,14 @@
  * lasted 60 s); a session stays open across it and reads the new program's
  * output.
  *
+ * Unplug: when the device of a udev: session goes (its tty is removed, or
+ * hangs up and is gone), the session does not end (unplug = wait, the
+ * default): the device is closed (its locks go), reads find nothing and
+ * wait, writes wait (no room), poll shows neither, user.state says
+ * "unplugged, waiting"; when a matching tty comes back the session opens
+ * it again (locks, flock, line settings) and goes on. unplug = end gives
+ * the session end of file instead.
+ *
  * Hang-ups: a pty keeps reporting EPOLLHUP once its other side is gone, so a
  * level-triggered watch would wake the loop forever. On EIO/HUP the watch is
  * made edge-triggered (libvirt's LXC controller does the same), and the
@@ -92,7 +100,9 @@ struct console {
 	int		 yielded;	/* another program took the device */
 	int		 stopping;
 	int		 in_capture;
-	struct loop_timer *retry;	/* capture: look again */
+	int		 unplug_end;	/* unplug = end: a session reads end of file */
+	int		 unplugged;	/* the session waits for its device */
+	struct loop_timer *retry;	/* capture: look again; unplugged: open again */
 	struct ring	*out;		/* backend -> session */
 	struct ring	*in;		/* session -> backend */
 	struct ring	*scroll;
@@ -117,6 +127,7 @@ struct console {
 
 static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
 static void console_capture(struct console *c);
+static void console_replug(struct console *c);
 
 static void
 console_wake(struct console *c)
@@ -206,7 +217,10 @@ console_retry_fire(struct loop *lp, void *arg)
 
 	(void)lp;
 	c->retry = NULL;
-	console_capture(c);
+	if (c->unplugged)
+		console_replug(c);
+	else
+		console_capture(c);
 }
 
 static void
@@ -410,11 +424,68 @@ console_finish(struct console *c, const char *why)
 	console_resume(c);
 }
 
+/* The device of the open session went (unplugged): end the session
+ * (unplug = end), or let the device go and have the session wait for it
+ * to come back. */
+static void
+console_unplug(struct console *c)
+{
+	if (c->unplug_end) {
+		console_finish(c, "unplugged");
+		return;
+	}
+	log_info("%s: %s: device unplugged: the session waits for it", __func__, c->name);
+	console_close_fd(c);
+	c->unplugged = 1;
+	console_wake(c);
+}
+
+/* A session waits for its device: open it again if it is back. Bytes
+ * queued before the unplug go out first. */
+static void
+console_replug(struct console *c)
+{
+	int fd;
+
+	if (!c->unplugged || c->sess == NULL || c->fd != -1)
+		return;
+	fd = backend_open(c->be);
+	if (fd == -1) {
+		/* ENXIO: not back yet (udev.c tells when it is). EBUSY:
+		 * another program took it meanwhile: look again. */
+		if (errno == EBUSY && c->retry == NULL)
+			c->retry = loop_add_timer(c->loop, CONSOLE_RETRY_MS,
+			    console_retry_fire, c);
+		return;
+	}
+	loop_del_timer(c->loop, c->retry);
+	c->retry = NULL;
+	log_info("%s: %s: device back: the session goes on", __func__, c->name);
+	c->unplugged = 0;
+	c->fd = fd;
+	c->hup = 0;
+	c->mask = 0;
+	console_watch(c);
+	console_wake(c);
+}
+
+/* Whether the open session's device went: a udev: device that no longer
+ * matches, or matches another tty now. */
+static int
+console_device_went(struct console *c)
+{
+	return console_live(c) && c->fd != -1 && !c->draining &&
+	    backend_hotplug(c->be) && !backend_current(c->be);
+}
+
 static void
 console_backend_hup(struct console *c)
 {
 	if (backend_gone(c->be, c->fd)) {
-		console_finish(c, "hang-up");
+		if (console_live(c) && backend_hotplug(c->be))
+			console_unplug(c);
+		else
+			console_finish(c, "hang-up");
 		return;
 	}
 	if (!c->hup) {
@@ -638,6 +709,10 @@ console_backend_event(struct backend *b, void *arg)
 	}
 	if (c->opening)
 		console_open_done(c);
+	if (console_device_went(c))
+		console_unplug(c);
+	if (c->unplugged)
+		console_replug(c);
 	console_capture(c);
 }
 
@@ -661,6 +736,7 @@ console_new(struct loop *lp, const char *name, const char *backend,
 	c->loop = lp;
 	c->reserve_ms = copts->reserve_ms;
 	c->restart = o->restart;
+	c->unplug_end = o->unplug_end;
 	c->backoff_ms = CONSOLE_BACKOFF_MIN_MS;
 	if ((c->name = strdup(name)) == NULL ||
 	    (c->out = ring_new(CONSOLE_OUT_SIZE)) == NULL ||
@@ -693,6 +769,7 @@ console_stop(struct console *c)
 	struct console_session *s = c->sess;
 
 	c->stopping = 1;
+	c->unplugged = 0;
 	loop_del_timer(c->loop, c->retry);
 	c->retry = NULL;
 	loop_del_timer(c->loop, c->restart_timer);
@@ -869,6 +946,12 @@ console_detach(struct console_session *s)
 	c->sess = NULL;
 	s->con = NULL;
 	c->closed_at = s->reset ? 0 : loop_now_ms();
+	if (c->unplugged) {
+		/* Nobody waits for the device any more. */
+		c->unplugged = 0;
+		loop_del_timer(c->loop, c->retry);
+		c->retry = NULL;
+	}
 	if (s->reset)
 		ring_clear(c->out);
 	if (s->status == EINPROGRESS) {
@@ -946,6 +1029,8 @@ console_write(struct console_session *s, const void *buf, size_t len)
 		errno = EIO;
 		return -1;
 	}
+	if (c->unplugged)
+		return 0;	/* no room until the device is back */
 	/* When the ring was empty, try the backend now rather than after the
 	 * next epoll_wait: one loop round less per keystroke. If that empties
 	 * the ring again, take more: returning short with an empty ring would
@@ -980,7 +1065,7 @@ console_poll(struct console_session *s)
 		ev |= POLLIN;
 	if (s->ended)
 		ev |= POLLIN | POLLHUP;
-	else if (ring_space(c->in) > 0)
+	else if (!c->unplugged && ring_space(c->in) > 0)
 		ev |= POLLOUT;
 	return ev;
 }
@@ -1057,6 +1142,8 @@ console_state(struct console *c)
 			snprintf(c->state, sizeof c->state, "yielded to another program");
 		return c->state;
 	}
+	if (c->unplugged)
+		return "unplugged, waiting";
 	if (c->restart_timer != NULL) {
 		long long left = c->restart_at - loop_now_ms();
 
