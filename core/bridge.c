@@ -520,14 +520,30 @@ bridge_pump(struct bridge *b)
 	bridge_watch(b);
 }
 
+static void bridge_activate(struct bridge *b);
+
 static void
 bridge_wake(struct console_session *s, void *arg)
 {
 	struct bridge *b = arg;
+	char msg[BRIDGE_MSG - 64];
+	int st;
 
-	(void)s;
-	if (b->state == BRIDGE_ACTIVE)
+	if (b->state == BRIDGE_ACTIVE) {
 		bridge_pump(b);
+		return;
+	}
+	if (b->state != BRIDGE_OPENING || b->sess != s ||
+	    (st = console_open_status(s)) == EINPROGRESS)
+		return;
+	if (st == 0) {
+		bridge_activate(b);
+		return;
+	}
+	/* The backend could not be had after all: a failed session is only
+	 * good for console_close, which bridge_end leaves to a clean stack. */
+	snprintf(msg, sizeof msg, "is not there (%s)", strerror(st));
+	bridge_end(b, msg);
 }
 
 static void
@@ -736,6 +752,18 @@ bridge_master_event(struct loop *lp, int fd, int events, void *arg)
 	bridge_pump(b);
 }
 
+/* OPENING -> ACTIVE: the session is open. */
+static void
+bridge_activate(struct bridge *b)
+{
+	b->state = BRIDGE_ACTIVE;
+	if (b->serial)
+		b->line = b->cfg;
+	bridge_sync_line(b);
+	bridge_set_mask(b, LOOP_READ);
+	bridge_pump(b);
+}
+
 /* OPENING -> ACTIVE: take the session for the client PEER, or refuse. */
 static void
 bridge_open_session(struct bridge *b, const struct console_peer *peer)
@@ -763,12 +791,10 @@ bridge_open_session(struct bridge *b, const struct console_peer *peer)
 		return;
 	}
 	log_info("%s: %s: %s opened by pid %d", __func__, b->name, b->path, (int)peer->pid);
-	b->state = BRIDGE_ACTIVE;
-	if (b->serial)
-		b->line = b->cfg;
-	bridge_sync_line(b);
-	bridge_set_mask(b, LOOP_READ);
-	bridge_pump(b);
+	/* A unix: backend may still be connecting: the client waits (what it
+	 * types stays in the pty) until the console says how that went. */
+	if (console_open_status(b->sess) == 0)
+		bridge_activate(b);
 }
 
 /* OPENING: look for the client in /proc, a slice per loop pass (reading
