@@ -34,8 +34,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/consolefs: $(FS_OBJ) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# consolectl talks to the daemon only through the mount: libc is enough.
 $(BUILD)/consolectl: $(TOOLS_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
