@@ -153,6 +153,22 @@ console_lingering(const struct console *c)
 	    loop_now_ms() - c->closed_at < CONSOLE_LINGER_MS;
 }
 
+/* Give back the session buffers when no session needs them: the output
+ * ring once nobody can read it any more (no session, and the reopen window
+ * of CONSOLE_LINGER_MS has passed), the input ring once it has drained.
+ * They are made again, small, when bytes come (ring.c). */
+static void
+console_trim(struct console *c)
+{
+	if (c->sess != NULL)
+		return;
+	if (!console_lingering(c)) {
+		ring_clear(c->out);
+		ring_release(c->out);
+	}
+	ring_release(c->in);
+}
+
 /* Set the loop's watch on the backend fd from what the relay needs now. */
 static void
 console_watch(struct console *c)
@@ -569,6 +585,8 @@ console_read_backend(struct console *c)
 			return;
 	}
 	keep_all = console_live(c) || console_lingering(c);
+	if (!keep_all)
+		console_trim(c);
 	for (int i = 0; i < CONSOLE_READS_PER_EVENT; i++) {
 		int keep = keep_all;
 		ssize_t n;
@@ -622,6 +640,7 @@ console_write_backend(struct console *c)
 		console_wake(c);
 	if (c->draining && ring_used(c->in) == 0) {
 		console_release_fd(c);
+		console_trim(c);
 		console_capture(c);
 		return;
 	}
@@ -971,6 +990,7 @@ console_detach(struct console_session *s)
 		else
 			console_release_fd(c);
 	}
+	console_trim(c);
 	console_watch(c);
 	console_capture(c);
 }

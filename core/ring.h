@@ -1,6 +1,8 @@
 /*
- * ring.h — a fixed-size byte ring: the relay's output and input queues and
- * the scrollback. Not a general container: it holds bytes, nothing else.
+ * ring.h — a bounded byte ring: the relay's output and input queues and
+ * the scrollback. Its memory is allocated as bytes arrive and can be given
+ * back when it is empty. Not a general container: it holds bytes, nothing
+ * else.
  */
 #ifndef CONSOLEFS_RING_H
 #define CONSOLEFS_RING_H
@@ -11,8 +13,13 @@
 
 struct ring;
 
-/* A ring of CAP bytes; NULL with errno on failure. */
+/* A ring of at most CAP bytes, none of them allocated yet; NULL with errno
+ * on failure. */
 struct ring *ring_new(size_t cap);
+/* Give the memory back if the ring is empty. */
+void ring_release(struct ring *r);
+/* Bytes of memory the ring holds now. */
+size_t ring_allocated(const struct ring *r);
 /* Free a ring (NULL is ok). */
 void ring_free(struct ring *r);
 /* Bytes held. */
