@@ -637,6 +637,17 @@ backend_dev_bind(struct backend *b, const char *path, struct stat *st)
 	}
 	close(fd);
 	backend_lock_names(b->real, st->st_rdev, b->names);
+	{
+		/* Only these entries of the lock directory concern us: the
+		 * watch hands us no other (watch.c says why that matters). */
+		const char *names[BACKEND_LOCKS];
+
+		for (int i = 0; i < BACKEND_LOCKS; i++)
+			names[i] = b->names[i];
+		if (watch_names(b->lockdir, names, BACKEND_LOCKS) == -1)
+			log_warn("%s: %s: out of memory: every lock file event is "
+			    "looked at", __func__, b->spec->text);
+	}
 	b->resolved = 1;
 	return 0;
 }

@@ -24,6 +24,13 @@ typedef void watch_fn(void *arg, uint32_t mask, const char *name);
  * ARG. Several interests may watch one inode. NULL with errno. */
 struct watch *watch_add(struct loop *lp, const char *path, uint32_t mask,
     watch_fn *fn, void *arg);
+/* The most entries one interest in a directory may name. */
+#define WATCH_NAMES_MAX 4
+
+/* Hand W only the events of the directory entries NAMES (N of them, empty
+ * strings skipped), or every event again with N 0: 0, or -1 ENOMEM (W
+ * then gets every event). */
+int watch_names(struct watch *w, const char *const *names, int n);
 /* Stop an interest (NULL is ok). Safe inside any callback. */
 void watch_del(struct watch *w);
 /* Whether PATH leads to the very inode W watches (not a new file with the
