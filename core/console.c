@@ -103,6 +103,7 @@ struct console {
 	int		 unplug_end;	/* unplug = end: a session reads end of file */
 	int		 unplugged;	/* the session waits for its device */
 	struct loop_timer *retry;	/* capture: look again; unplugged: open again */
+	struct loop_timer *trim_timer;	/* gives the rings back after the linger */
 	struct ring	*out;		/* backend -> session */
 	struct ring	*in;		/* session -> backend */
 	struct ring	*scroll;
@@ -157,6 +158,18 @@ console_lingering(const struct console *c)
  * ring once nobody can read it any more (no session, and the reopen window
  * of CONSOLE_LINGER_MS has passed), the input ring once it has drained.
  * They are made again, small, when bytes come (ring.c). */
+static void console_trim(struct console *c);
+
+static void
+console_trim_fire(struct loop *lp, void *arg)
+{
+	struct console *c = arg;
+
+	(void)lp;
+	c->trim_timer = NULL;
+	console_trim(c);
+}
+
 static void
 console_trim(struct console *c)
 {
@@ -165,7 +178,10 @@ console_trim(struct console *c)
 	if (!console_lingering(c)) {
 		ring_clear(c->out);
 		ring_release(c->out);
-	}
+	} else if (c->trim_timer == NULL)
+		/* Look again when the reopen window has passed. */
+		c->trim_timer = loop_add_timer(c->loop, CONSOLE_LINGER_MS + 10,
+		    console_trim_fire, c);
 	ring_release(c->in);
 }
 
@@ -849,6 +865,7 @@ console_free(struct console *c)
 			    (void *)(intptr_t)pid);
 	}
 	loop_del_timer(c->loop, c->break_timer);
+	loop_del_timer(c->loop, c->trim_timer);
 	backend_free(c->be);
 	ring_free(c->out);
 	ring_free(c->in);
@@ -1179,6 +1196,15 @@ const char *
 console_backend(const struct console *c)
 {
 	return backend_text(c->be);
+}
+
+/* The memory C's buffers hold now, for user.buffers:
+ * "out=N in=N scrollback=N" (bytes allocated, not bytes held). */
+void
+console_buffers(const struct console *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "out=%zu in=%zu scrollback=%zu", ring_allocated(c->out),
+	    ring_allocated(c->in), ring_allocated(c->scroll));
 }
 
 /* How many bytes the scrollback holds now. */

@@ -100,6 +100,8 @@ int console_holder(struct console *c, char *buf, size_t len);
 /* The state of the backend ("running", "exited 0", ...). */
 const char *console_state(struct console *c);
 /* The backend string. */
+/* The memory C's buffers hold now: "out=N in=N scrollback=N". */
+void console_buffers(const struct console *c, char *buf, size_t len);
 const char *console_backend(const struct console *c);
 /* A copy of the scrollback (malloc'd, *LEN bytes); NULL on failure. */
 char *console_scrollback(const struct console *c, size_t *len);

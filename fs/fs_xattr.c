@@ -1,7 +1,8 @@
 /*
  * fs_xattr.c — extended attributes: what a console is and who holds it
- * (user.backend, user.state, user.holder, a domain's user.uuid), and the
- * controls (user.force, user.break, user.restart). One table says which names exist on
+ * (user.backend, user.state, user.holder, user.buffers, a domain's
+ * user.uuid), and the controls (user.force, user.break, user.restart,
+ * user.replay). One table says which names exist on
  * which kind of file and what getting or setting them does.
  *
  * The kernel remembers an ENOSYS from any xattr op for the whole mount, so
@@ -57,6 +58,14 @@ fs_xattr_state(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
 {
 	(void)fs;
 	snprintf(buf, len, "%s", console_state(registry_device_console(e->v)));
+	return 0;
+}
+
+static int
+fs_xattr_buffers(struct fs *fs, const struct fs_ent *e, char *buf, size_t len)
+{
+	(void)fs;
+	console_buffers(registry_device_console(e->v), buf, len);
 	return 0;
 }
 
@@ -246,6 +255,7 @@ static const struct fs_xattr fs_xattrs[] = {
 	{ "user.backend", FS_ON(FS_K_DEVICE), fs_xattr_backend, NULL },
 	{ "user.state", FS_ON(FS_K_DEVICE), fs_xattr_state, NULL },
 	{ "user.holder", FS_ON(FS_K_DEVICE), fs_xattr_holder, NULL },
+	{ "user.buffers", FS_ON(FS_K_DEVICE), fs_xattr_buffers, NULL },
 	{ "user.force", FS_ON(FS_K_DEVICE), NULL, fs_xattr_force_device },
 	{ "user.force", FS_ON(FS_K_DOMAIN), NULL, fs_xattr_force_domain },
 	{ "user.break", FS_ON(FS_K_DEVICE), NULL, fs_xattr_break },

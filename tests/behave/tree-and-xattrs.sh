@@ -54,7 +54,7 @@ assert err(lambda: os.setxattr(dev, "user.state", b"x")) == errno.EPERM
 assert err(lambda: os.removexattr(dev, "user.nosuch")) == errno.ENODATA
 # asked twice: the kernel must not have cached an ENOSYS
 assert err(lambda: os.setxattr(dev, "user.nosuch", b"1")) == errno.EOPNOTSUPP
-assert sorted(os.listxattr(dev)) == ["user.backend", "user.state"], os.listxattr(dev)
+assert sorted(os.listxattr(dev)) == ["user.backend", "user.buffers", "user.state"], os.listxattr(dev)
 assert os.listxattr(m + "/alpha") == ["user.uuid"]
 assert err(lambda: os.open(m + "/alpha/console0.log", os.O_WRONLY)) == errno.EACCES
 assert err(lambda: os.open(m + "/alpha/nosuch", os.O_RDONLY)) == errno.ENOENT
