@@ -66,6 +66,10 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+# tests/run.sh's time limit sends SIGTERM (after listing what the test's
+# processes were waiting in): clean up as after a failure, daemon log and
+# all.
+trap 'echo "TIMEOUT: the test ran out of time" >&2; exit 124' TERM
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # Whether no process this test started (CONSOLEFS_TEST_TAG in its

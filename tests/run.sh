@@ -10,8 +10,20 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	out=$(mktemp)
 	start=$(date +%s%N)
-	timeout -k 5 ${TEST_TIMEOUT:-120} bash "$t" >"$out" 2>&1
+	# The test in a session of its own; past its time, what every process
+	# in it waits in is printed (a hang shows where), then it is stopped.
+	setsid bash "$t" >>"$out" 2>&1 &
+	pid=$!
+	setsid bash -c 'sleep "$1"; {
+		echo "--- ${3##*/}: still running after $1 s: its processes ---"
+		ps -s "$2" -o pid=,stat=,wchan:28=,args= | sed "s/^/  /"
+	} >>"$4"; kill -TERM -- -"$2"; sleep 5; kill -KILL -- -"$2"' \
+	    watchdog "${TEST_TIMEOUT:-120}" "$pid" "$t" "$out" 2>/dev/null &
+	dog=$!
+	wait "$pid"
 	rc=$?
+	kill -- -"$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
 	ms=$((($(date +%s%N) - start) / 1000000)); secs=$((ms / 1000)).$((ms % 1000 / 100))
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS  $name (${secs}s)" ;;
