@@ -104,7 +104,8 @@ backend_new(struct loop *lp, const char *text, const char *lock_dir,
 	struct backend *b = calloc(1, sizeof *b);
 
 	*cause = NULL;
-	if (b == NULL || (b->lock_dir = strdup(lock_dir)) == NULL) {
+	if (b == NULL || (b->lock_dir = strdup(lock_dir)) == NULL ||
+	    (b->real = strdup("")) == NULL) {
 		*cause = strdup("out of memory");
 		goto fail;
 	}
@@ -191,6 +192,7 @@ backend_free(struct backend *b)
 	backend_set_env(b, NULL);
 	spec_free(b->spec);
 	free(b->lock_dir);
+	free(b->real);
 	free(b);
 }
 
@@ -608,14 +610,25 @@ backend_node_event(void *arg, uint32_t mask, const char *name)
 int
 backend_dev_bind(struct backend *b, const char *path, struct stat *st)
 {
-	char proc[64];
+	char proc[64], real[PATH_MAX], *copy;
 	int fd;
 
-	if ((fd = path_resolve(path, b->real, sizeof b->real)) == -1) {
+	if ((fd = path_resolve(path, real, sizeof real)) == -1) {
 		if (errno == EDEADLK)
 			log_warn("%s: %s: %s", __func__, path, PATH_REFUSED_STATE);
 		errno = ENXIO;
 		return -1;
+	}
+	/* Held at its length: a PATH_MAX array in every backend was half of
+	 * an idle console's memory. */
+	if (strcmp(real, b->real) != 0) {
+		if ((copy = strdup(real)) == NULL) {
+			close(fd);
+			errno = ENXIO;
+			return -1;
+		}
+		free(b->real);
+		b->real = copy;
 	}
 	if (fstat(fd, st) == -1 || !S_ISCHR(st->st_mode)) {
 		close(fd);

@@ -73,7 +73,7 @@ struct backend {
 	int			 stopped;	/* backend_stop was called */
 	char			 held[320];	/* the state with "(pty still held by pid N)" */
 	/* pty:, tty:, udev: the device */
-	char			 real[PATH_MAX];	/* the node opened, the path resolved */
+	char			*real;		/* the node opened, the path resolved ("" before) */
 	int			 resolved;	/* real, names and node watch are set */
 	char			 names[BACKEND_LOCKS][NAME_MAX + 1];	/* "" when none */
 	struct lock		*locks[BACKEND_LOCKS];
