@@ -130,6 +130,7 @@ struct fs {
 	int			 kept_fd;	/* served after the unmount, or -1 */
 	int			 mnt_id;	/* of our mount (fs_xattr.c), 0: not known yet */
 	int			 interrupts;	/* some waiting request was interrupted */
+	int			 no_opendir;	/* the kernel opens directories itself */
 	struct fs_handle	*handles;
 	struct hash		*snaps;		/* fs_log.c: device id -> snapshot */
 	struct fs_notify	*notify;	/* tells the kernel what to forget */
