@@ -74,6 +74,7 @@
 #define CONSOLE_RETRY_MS	1000	/* capture: look again while absent or yielded */
 #define CONSOLE_BACKOFF_MIN_MS	1000
 #define CONSOLE_BACKOFF_MAX_MS	60000
+#define CONSOLE_BATCH_US	10000	/* first captures per loop pass, at most */
 #define CONSOLE_BACKOFF_RESET_MS 60000	/* a run this long starts the back-off afresh */
 
 struct console_session {
@@ -124,7 +125,25 @@ struct console {
 	int		 restart_now;	/* user.restart: start again at once */
 	struct loop_timer *kill_timer;	/* user.restart of a program ignoring SIGTERM */
 	char		 state[320];
+	struct console	*qprev, *qnext;	/* waiting for its first capture */
+	int		 queued;
 };
+
+/*
+ * First captures may wait in a queue run from the loop in slices of
+ * CONSOLE_BATCH_US, the way exec: programs start (child.c): the daemon
+ * turns this on for its start (console_defer_captures), so a configuration
+ * of 10,000 pty: consoles is served at once and each starts capturing a
+ * moment later (opening the device, its termios, its watches: 0.1 ms
+ * each), instead of the mount waiting for all of them. An open in the
+ * meantime opens the device for its session as it would anyway.
+ */
+static struct {
+	int			 defer;
+	struct loop		*loop;
+	struct console		*head, *tail;
+	struct loop_timer	*timer;
+} console_queue;
 
 static void console_fd_event(struct loop *lp, int fd, int events, void *arg);
 static void console_capture(struct console *c);
@@ -751,6 +770,85 @@ console_backend_event(struct backend *b, void *arg)
 	console_capture(c);
 }
 
+static void
+console_queue_del(struct console *c)
+{
+	if (!c->queued)
+		return;
+	if (c->qprev != NULL)
+		c->qprev->qnext = c->qnext;
+	else
+		console_queue.head = c->qnext;
+	if (c->qnext != NULL)
+		c->qnext->qprev = c->qprev;
+	else
+		console_queue.tail = c->qprev;
+	c->qprev = c->qnext = NULL;
+	c->queued = 0;
+}
+
+static void console_queue_arm(void);
+
+static void
+console_queue_run(struct loop *lp, void *arg)
+{
+	long long until = loop_now_us() + CONSOLE_BATCH_US;
+
+	(void)lp, (void)arg;
+	console_queue.timer = NULL;
+	while (console_queue.head != NULL) {
+		struct console *c = console_queue.head;
+
+		console_queue_del(c);
+		console_capture(c);
+		if (loop_now_us() >= until)
+			break;
+	}
+	console_queue_arm();
+}
+
+static void
+console_queue_arm(void)
+{
+	if (console_queue.head == NULL || console_queue.timer != NULL)
+		return;
+	console_queue.timer = loop_add_timer(console_queue.loop, 0, console_queue_run, NULL);
+	if (console_queue.timer == NULL) {
+		log_error("%s: cannot schedule captures: %s; capturing now", __func__,
+		    strerror(errno));
+		while (console_queue.head != NULL) {
+			struct console *c = console_queue.head;
+
+			console_queue_del(c);
+			console_capture(c);
+		}
+	}
+}
+
+/* Queue C's first capture. */
+static void
+console_queue_add(struct console *c)
+{
+	console_queue.loop = c->loop;
+	c->qnext = NULL;
+	c->qprev = console_queue.tail;
+	if (console_queue.tail != NULL)
+		console_queue.tail->qnext = c;
+	else
+		console_queue.head = c;
+	console_queue.tail = c;
+	c->queued = 1;
+	console_queue_arm();
+}
+
+/* Whether consoles made from now on capture at once (0) or a slice at a
+ * time from the loop (1). */
+void
+console_defer_captures(int on)
+{
+	console_queue.defer = on;
+}
+
 /* Make a console NAME for BACKEND; starts an exec: child or captures. */
 struct console *
 console_new(struct loop *lp, const char *name, const char *backend,
@@ -787,6 +885,8 @@ console_new(struct loop *lp, const char *name, const char *backend,
 	c->capture = backend_can_capture(c->be);
 	if (backend_persistent(c->be))
 		console_exec_start(c);
+	else if (console_queue.defer && c->capture)
+		console_queue_add(c);
 	else
 		console_capture(c);
 	return c;
@@ -866,6 +966,7 @@ console_free(struct console *c)
 	}
 	loop_del_timer(c->loop, c->break_timer);
 	loop_del_timer(c->loop, c->trim_timer);
+	console_queue_del(c);
 	backend_free(c->be);
 	ring_free(c->out);
 	ring_free(c->in);

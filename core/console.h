@@ -100,6 +100,9 @@ int console_holder(struct console *c, char *buf, size_t len);
 /* The state of the backend ("running", "exited 0", ...). */
 const char *console_state(struct console *c);
 /* The backend string. */
+/* Whether consoles made from now on capture at once (0) or a slice at a
+ * time from the loop (1: the daemon's start). */
+void console_defer_captures(int on);
 /* The memory C's buffers hold now: "out=N in=N scrollback=N". */
 void console_buffers(const struct console *c, char *buf, size_t len);
 const char *console_backend(const struct console *c);

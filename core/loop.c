@@ -84,7 +84,8 @@ loop_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static long long
+/* Microseconds on the monotonic clock. */
+long long
 loop_now_us(void)
 {
 	struct timespec ts;

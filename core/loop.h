@@ -42,7 +42,8 @@ int loop_run(struct loop *lp);
 void loop_set_spin(struct loop *lp, long us);
 /* Make loop_run return after the current dispatch. */
 void loop_stop(struct loop *lp);
-/* Milliseconds on the monotonic clock. */
+/* Microseconds, milliseconds on the monotonic clock. */
+long long loop_now_us(void);
 long long loop_now_ms(void);
 
 #endif

@@ -552,6 +552,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	source_runtime_set_opts(&cf->opts);
+	/* Devices start capturing from the loop, a slice at a time: the mount
+	 * is served from the start, however many there are (console.c). */
+	console_defer_captures(1);
 	if ((d.libvirt = source_libvirt_new(d.reg)) == NULL) {
 		log_error("%s: %s", __func__, strerror(errno));
 		goto out;
