@@ -8,7 +8,8 @@
 #            running (children of the daemon), every domain listed
 #   cpu_ms/c the daemon's own CPU until then, per console (the children's
 #            start-up is theirs: in a VM mostly the dynamic loader's cpuid)
-#   ls-R     milliseconds of `ls -R` over the mount, first and second time
+#   ls-R     milliseconds of `ls -R` over the mount, first, second and third
+#            time (the kernel caches each directory's listing as it goes)
 #   rss      resident KiB per console above an empty daemon's, and the
 #            daemon's address space
 #   open     open+close of every console file once, per second
@@ -85,7 +86,7 @@ stop_daemon
 
 echo
 echo "scale: N consoles, one per domain ($(nproc) cores; pty max $(cat /proc/sys/kernel/pty/max) for the run)"
-printf '  %-11s %6s %8s %8s %8s %16s %10s %9s %10s %6s %7s\n' kind N mount_s ready_s cpu_ms/c "ls-R_ms 1st/2nd" rss_KiB/con vsz_MiB open/s idle stop_s
+printf '  %-11s %6s %8s %8s %8s %22s %10s %9s %10s %6s %7s\n' kind N mount_s ready_s cpu_ms/c "ls-R_ms 1st/2nd/3rd" rss_KiB/con vsz_MiB open/s idle stop_s
 declare -A READY LSR
 for kind in $KINDS; do
 	for n in $SIZES; do
@@ -123,6 +124,7 @@ signal.pause()' "$n" "$T/ptys" &
 		cpu=$(awk -v c="$(cpu_ms "$pid")" -v n="$n" 'BEGIN { printf "%.3f", c / n }')
 		t=$(now); ls -R "$T/mnt" >/dev/null; ls1=$(since "$t")
 		t=$(now); ls -R "$T/mnt" >/dev/null; ls2=$(since "$t")
+		t=$(now); ls -R "$T/mnt" >/dev/null; ls3=$(since "$t")
 		sleep 0.5
 		rss=$(awk -v r="$(kib "$pid" VmRSS)" -v b="$RSS0" -v n="$n" 'BEGIN { printf "%.1f", (r - b) / n }')
 		vsz=$(($(kib "$pid" VmSize) / 1024))
@@ -135,8 +137,9 @@ signal.pause()' "$n" "$T/ptys" &
 		fi
 		READY[$kind.$n]=$ready_s
 		LSR[$kind.$n]=$ls1
-		printf '  %-11s %6d %8s %8s %8s %7.0f / %6.0f %10s %9s %10s %6s %7s\n' "$kind" "$n" "$mount_s" "$ready_s" "$cpu" \
+		printf '  %-11s %6d %8s %8s %8s %6.0f / %5.0f / %5.0f %10s %9s %10s %6s %7s\n' "$kind" "$n" "$mount_s" "$ready_s" "$cpu" \
 		    "$(awk -v a="$ls1" 'BEGIN { print a * 1000 }')" "$(awk -v a="$ls2" 'BEGIN { print a * 1000 }')" \
+		    "$(awk -v a="$ls3" 'BEGIN { print a * 1000 }')" \
 		    "$rss" "$vsz" "$oc" "$idle" "$STOP"
 	done
 done
