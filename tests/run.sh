@@ -12,7 +12,10 @@ for t in "${tests[@]}"; do
 	start=$(date +%s%N)
 	# The test in a session of its own; past its time, what every process
 	# in it waits in is printed (a hang shows where), then it is stopped.
-	setsid bash "$t" >>"$out" 2>&1 &
+	# A command started with & by a shell without job control has SIGINT
+	# and SIGQUIT ignored, and a shell cannot undo that: env gives the
+	# test their default handling back (interrupt.sh sends a SIGINT).
+	setsid env --default-signal=INT,QUIT bash "$t" >>"$out" 2>&1 &
 	pid=$!
 	setsid bash -c 'sleep "$1"; {
 		echo "--- ${3##*/}: still running after $1 s: its processes ---"
