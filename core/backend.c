@@ -57,7 +57,7 @@ backend_notify(struct backend *b)
 
 /* watch_add on PATH resolved safely (path.c): inotify_add_watch walks its
  * path like open(), so it gets the checked file through /proc/self/fd. */
-static struct watch *
+struct watch *
 backend_watch_path(struct loop *lp, const char *path, uint32_t mask, watch_fn *fn,
     void *arg)
 {
@@ -188,6 +188,7 @@ backend_free(struct backend *b)
 		lock_release(b->locks[i]);
 	backend_dev_unbind(b);
 	watch_del(b->lockdir);
+	watch_del(b->pathdir);
 	line_restore(-1, b->saved);
 	backend_set_env(b, NULL);
 	spec_free(b->spec);
@@ -216,7 +217,12 @@ backend_capturable(const struct backend *b)
 int
 backend_polls_absent(const struct backend *b)
 {
-	return b->spec->kind != SPEC_UDEV;
+	if (b->spec->kind == SPEC_UDEV)
+		return 0;	/* udev.c tells it */
+	/* A pty: path with nothing bound: its directory is watched for the
+	 * name (backend_tty.c), unless a link is there (what it leads to may
+	 * appear anywhere) or the watch could not be made. */
+	return !(b->spec->kind == SPEC_PTY && !b->bound && !b->link && b->pathdir != NULL);
 }
 
 /* Whether the device can go and come back while a session waits (udev:). */

@@ -11,6 +11,7 @@
 
 #include "core/backend.h"
 #include "core/spec.h"
+#include "core/watch.h"
 
 struct backend_libvirt;
 struct child;
@@ -81,6 +82,7 @@ struct backend {
 	struct line_saved	*saved;		/* termios before the open */
 	struct watch		*node;		/* the device node: opens, closes, removal */
 	struct watch		*lockdir;	/* the lock directory (capture) */
+	struct watch		*pathdir;	/* pty: an absent path's directory */
 	int			 foreign;	/* other programs' open files on the node */
 	int			 own_opens;	/* our opens whose IN_OPEN is still to come */
 	int			 own_closes;
@@ -135,6 +137,9 @@ void backend_dev_close(struct backend *b, int fd);
 /* Make PATH (resolved safely, path.c) the device node b->real: watch it
  * (unless that inode is watched already) and name its locks; *ST gets its
  * attributes. 0, or -1 ENXIO (not there, not a character device). */
+/* watch_add on PATH resolved safely (path.c). */
+struct watch *backend_watch_path(struct loop *lp, const char *path, uint32_t mask,
+    watch_fn *fn, void *arg);
 int backend_dev_bind(struct backend *b, const char *path, struct stat *st);
 /* Whether b->real still leads to the inode the node watch has: 1, 0 (not
  * there, or another inode), -1 (no watch); *ST gets its attributes. */

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -70,6 +71,50 @@ backend_describe_uid(uid_t uid, char *buf, size_t len)
 		snprintf(buf, len, "%u", (unsigned int)uid);
 }
 
+#define BACKEND_PATHDIR_EVENTS	(IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM)
+
+static void
+backend_pty_dir_event(void *arg, uint32_t mask, const char *name)
+{
+	struct backend *b = arg;
+
+	(void)name;
+	if (mask & IN_IGNORED) {
+		/* The directory went: looked at every second from now on. */
+		watch_del(b->pathdir);
+		b->pathdir = NULL;
+	}
+	backend_notify(b);
+}
+
+/*
+ * A plain path with no pseudo-terminal bound: nothing there will be taken
+ * but a link made at it later (QEMU 9 makes one when it starts). Rather
+ * than looking every second (10,000 such devices: 10,000 lstat calls a
+ * second, and never idle), watch its directory for that one name (the
+ * directory's events go only to the devices whose names they carry,
+ * watch_names). If the watch cannot be made, the console looks every
+ * second as before (backend_polls_absent).
+ */
+static void
+backend_pty_watch_dir(struct backend *b)
+{
+	char dir[PATH_MAX];
+	const char *base = strrchr(b->spec->path, '/');
+
+	if (b->pathdir != NULL || base == NULL || base[1] == '\0')
+		return;
+	snprintf(dir, sizeof dir, "%.*s", base == b->spec->path ? 1 :
+	    (int)(base - b->spec->path), b->spec->path);
+	base++;
+	b->pathdir = backend_watch_path(b->loop, dir, BACKEND_PATHDIR_EVENTS,
+	    backend_pty_dir_event, b);
+	if (b->pathdir != NULL && watch_names(b->pathdir, &base, 1) == -1) {
+		watch_del(b->pathdir);
+		b->pathdir = NULL;
+	}
+}
+
 /* Bind to the pseudo-terminal at the path now. */
 static void
 backend_pty_bind(struct backend *b)
@@ -100,6 +145,8 @@ backend_pty_bind(struct backend *b)
 		 * appearing at a plain path is ever taken.
 		 * Said once: a reload naming it again, still with nothing there,
 		 * logs nothing (3,000 such lines made a reload slow). */
+		if (!b->link)
+			backend_pty_watch_dir(b);
 		if (b->absent_said == 1 + b->link)
 			return;
 		b->absent_said = 1 + b->link;
@@ -112,6 +159,8 @@ backend_pty_bind(struct backend *b)
 		return;
 	}
 	b->absent_said = 0;
+	watch_del(b->pathdir);
+	b->pathdir = NULL;
 	b->rdev = st.st_rdev;
 	b->uid = st.st_uid;
 	b->ctime = st.st_ctim;
