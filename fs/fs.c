@@ -294,6 +294,24 @@ fs_pending_add(struct fs_pending **list, struct fs_handle *h, fuse_req_t req)
 	return p;
 }
 
+/* A read of H with nothing to return now: EAGAIN when the file is
+ * non-blocking, else REQ waits on H's reads for SIZE bytes. */
+void
+fs_read_wait(struct fs_handle *h, fuse_req_t req, size_t size, const struct fuse_file_info *fi)
+{
+	struct fs_pending *p;
+
+	if (fi->flags & O_NONBLOCK) {
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	if ((p = fs_pending_add(&h->reads, h, req)) == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	p->size = size;
+}
+
 /* Answer interrupted requests: EINTR, or the count a write already queued. */
 static void
 fs_answer_interrupts(struct fs *fs)

@@ -248,7 +248,6 @@ fs_console_read(struct fs_handle *h, fuse_req_t req, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct fs *fs = h->fs;
-	struct fs_pending *p;
 	ssize_t n;
 
 	(void)off;
@@ -260,15 +259,7 @@ fs_console_read(struct fs_handle *h, fuse_req_t req, size_t size, off_t off,
 			return;
 		}
 	}
-	if (fi->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	if ((p = fs_pending_add(&h->reads, h, req)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->size = size;
+	fs_read_wait(h, req, size, fi);
 }
 
 static void

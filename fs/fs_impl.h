@@ -156,6 +156,10 @@ void fs_handle_free(struct fs_handle *h, int reply);
 void fs_reply_open(fuse_req_t req, struct fuse_file_info *fi, struct fs_handle *h,
     int stream);
 /* Queue REQ on LIST (reads or writes) of H, answerable when interrupted. */
+/* A read of H with nothing to return now: EAGAIN when the file is
+ * non-blocking, else REQ waits on H's reads for SIZE bytes. */
+void fs_read_wait(struct fs_handle *h, fuse_req_t req, size_t size,
+    const struct fuse_file_info *fi);
 struct fs_pending *fs_pending_add(struct fs_pending **list, struct fs_handle *h,
     fuse_req_t req);
 /* End a waiting request that cannot complete (see fs.c). */

@@ -199,7 +199,6 @@ fs_spy_read(struct fs_handle *h, fuse_req_t req, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct fs_spy *s = h->priv;
-	struct fs_pending *p;
 	size_t n;
 
 	(void)off;
@@ -210,15 +209,7 @@ fs_spy_read(struct fs_handle *h, fuse_req_t req, size_t size, off_t off,
 			return;
 		}
 	}
-	if (fi->flags & O_NONBLOCK) {
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
-	if ((p = fs_pending_add(&h->reads, h, req)) == NULL) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	p->size = size;
+	fs_read_wait(h, req, size, fi);
 }
 
 static void

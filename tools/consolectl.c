@@ -447,25 +447,38 @@ ctl_force(const struct tree_target *t)
 	}
 }
 
+/* The options of a command that has only -m and -h (OPTSTRING "m:h", or
+ * "+m:h" to stop at the first word): -1 to go on with argv[optind...],
+ * else the exit code to return. */
 static int
-ctl_cmd_force(int argc, char **argv)
+ctl_mount_opts(int argc, char **argv, const char *optstring, const char *usage)
 {
 	static const struct option opts[] = {
 		{ "mount", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct tree_target t;
-	char *before, *after = NULL;
-	int c, rc;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': tree_mount = optarg; break;
 		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("force DOMAIN[/DEV]");
+		default: return ctl_usage(usage);
 		}
 	}
+	return -1;
+}
+
+static int
+ctl_cmd_force(int argc, char **argv)
+{
+	struct tree_target t;
+	char *before, *after = NULL;
+	int rc;
+
+	if ((rc = ctl_mount_opts(argc, argv, "m:h", "force DOMAIN[/DEV]")) != -1)
+		return rc;
 	if (optind != argc - 1)
 		return ctl_usage("force DOMAIN[/DEV]");
 	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
@@ -508,21 +521,11 @@ ctl_replay_ok(const char *s)
 static int
 ctl_cmd_restart(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mount", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct tree_target t;
-	int c, rc = CTL_EXIT_OK;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': tree_mount = optarg; break;
-		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("restart DOMAIN[/DEV]");
-		}
-	}
+	if ((rc = ctl_mount_opts(argc, argv, "m:h", "restart DOMAIN[/DEV]")) != -1)
+		return rc;
 	if (optind != argc - 1)
 		return ctl_usage("restart DOMAIN[/DEV]");
 	if ((rc = ctl_resolve(argv[optind], 1, &t)) != 0)
@@ -736,22 +739,13 @@ ctl_tree_error(const char *doing, const char *name)
 static int
 ctl_cmd_add(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mount", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *dom, *dev = NULL, *backend = NULL;
 	char *dir = NULL, *path = NULL, *label = NULL;
-	int c, rc = CTL_EXIT_ERROR;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': tree_mount = optarg; break;
-		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("add DOMAIN [DEV BACKEND]");
-		}
-	}
+	if ((rc = ctl_mount_opts(argc, argv, "+m:h", "add DOMAIN [DEV BACKEND]")) != -1)
+		return rc;
+	rc = CTL_EXIT_ERROR;
 	/* "+": stop at the first word, so a backend such as "exec:sh -c x"
 	 * given as separate words is never taken for options. */
 	if (argc - optind != 1 && argc - optind != 3)
@@ -805,22 +799,12 @@ fail:
 static int
 ctl_cmd_remove(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mount", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct tree_target t;
 	char *arg;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': tree_mount = optarg; break;
-		case 'h': fputs(ctl_usage_text, stdout); return CTL_EXIT_OK;
-		default: return ctl_usage("remove DOMAIN[/DEV]");
-		}
-	}
+	if ((rc = ctl_mount_opts(argc, argv, "m:h", "remove DOMAIN[/DEV]")) != -1)
+		return rc;
 	/* "remove DOMAIN DEV" is accepted too, to mirror "add". */
 	if (argc - optind == 2) {
 		if (strchr(argv[optind], '/') != NULL)
