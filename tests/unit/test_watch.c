@@ -3,8 +3,9 @@
  * a temporary directory: directory events with names, two interests on one
  * inode each filtered by its own mask, watch_same telling the same inode
  * from a new file at the same name, IN_IGNORED when the inode goes,
- * watch_poll handling what is queued at once, and deleting interests from
- * inside a callback. Not for what the events mean to a backend
+ * watch_poll handling what is queued at once, deleting interests from
+ * inside a callback, and interests that name the entries they want
+ * (watch_names). Not for what the events mean to a backend
  * (test_console.c, the behaviour tests).
  */
 #include <errno.h>
@@ -217,6 +218,71 @@ test_poll_and_delete(void **state)
 	watch_del(a.calls == 2 ? wa : wb);
 }
 
+/* Interests that name entries (watch_names) get only those entries'
+ * events; two may name the same entry; one that names none gets them all;
+ * and IN_IGNORED (the directory went) reaches every one. */
+static void
+test_named_interests(void **state)
+{
+	struct fixture *f = *state;
+	struct seen a = { 0 }, b = { 0 }, c = { 0 }, all = { 0 };
+	const char *na[] = { "a", "" }, *nb[] = { "b" }, *nc[] = { "a" };
+	uint32_t mask = IN_CREATE | IN_DELETE;
+	struct watch *wa = watch_add(f->lp, f->dir, mask, seen_cb, &a);
+	struct watch *wb = watch_add(f->lp, f->dir, mask, seen_cb, &b);
+	struct watch *wc = watch_add(f->lp, f->dir, mask, seen_cb, &c);
+	struct watch *wall = watch_add(f->lp, f->dir, mask, seen_cb, &all);
+	char pa[160], pb[160], px[160];
+
+	assert_non_null(wa);
+	assert_non_null(wb);
+	assert_non_null(wc);
+	assert_non_null(wall);
+	assert_int_equal(watch_names(wa, na, 2), 0);	/* "" is skipped */
+	assert_int_equal(watch_names(wb, nb, 1), 0);
+	assert_int_equal(watch_names(wc, nc, 1), 0);
+	snprintf(pa, sizeof pa, "%s/a", f->dir);
+	snprintf(pb, sizeof pb, "%s/b", f->dir);
+	snprintf(px, sizeof px, "%s/x", f->dir);
+	touch(px);
+	touch(pa);
+	touch(pb);
+	run_for(f, 50);
+	assert_int_equal(a.calls, 1);
+	assert_string_equal(a.name, "a");
+	assert_int_equal(c.calls, 1);
+	assert_string_equal(c.name, "a");
+	assert_int_equal(b.calls, 1);
+	assert_string_equal(b.name, "b");
+	assert_int_equal(all.calls, 3);
+
+	/* The first to name "a" goes: the other still hears it. */
+	watch_del(wa);
+	assert_int_equal(unlink(pa), 0);
+	run_for(f, 50);
+	assert_int_equal(c.calls, 2);
+	assert_int_equal(a.calls, 1);
+
+	/* Naming nothing again: every event. */
+	assert_int_equal(watch_names(wb, NULL, 0), 0);
+	assert_int_equal(unlink(px), 0);
+	run_for(f, 50);
+	assert_int_equal(b.calls, 2);
+	assert_string_equal(b.name, "x");
+	assert_int_equal(c.calls, 2);
+
+	/* The directory goes: everyone is told. */
+	assert_int_equal(unlink(pb), 0);
+	assert_int_equal(rmdir(f->dir), 0);
+	run_for(f, 50);
+	assert_true(c.mask & IN_IGNORED);
+	assert_true(b.mask & IN_IGNORED);
+	assert_true(all.mask & IN_IGNORED);
+	watch_del(wb);
+	watch_del(wc);
+	watch_del(wall);
+}
+
 int
 main(void)
 {
@@ -225,6 +291,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_shared_inode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_and_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_named_interests, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
